@@ -1,0 +1,5 @@
+"""Allow ``python -m darkfigure``."""
+
+from darkfigure.cli import main
+
+main()

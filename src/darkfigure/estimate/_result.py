@@ -1,0 +1,119 @@
+"""The result every estimation method returns, whatever its family."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from darkfigure._summary import Summary
+
+__all__ = ["Estimate", "Interval"]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """An interval for the total population.
+
+    ``kind`` says how it was made: ``"bca"``, ``"percentile"``, ``"profile"``, ``"wald"``,
+    ``"credible"`` (Bayesian equal-tailed) ...
+    """
+
+    level: float
+    lower: float
+    upper: float
+    kind: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"level": self.level, "lower": self.lower, "upper": self.upper, "kind": self.kind}
+
+
+def _json_number(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A population estimate with its interval, model and warnings (aggregates only).
+
+    Attributes
+    ----------
+    lists
+        The lists, in table order.
+    observed
+        People seen by at least one list.
+    method
+        The ``--method`` name that produced it.
+    model
+        Model terms, e.g. ``("A", "B", "C", "A:B")``; for non-log-linear methods a short label.
+    estimate
+        Point estimate of the total population (observed + dark figure).
+    dark_figure
+        Estimate of the people on no list.
+    interval
+        Interval for the total, or ``None`` when none was computed.
+    warnings
+        Everything the reader must know before quoting the number.
+    diagnostics
+        Method-specific JSON-safe extras (candidate models, chains, replicates summary, ...).
+    """
+
+    lists: tuple[str, ...]
+    observed: int
+    method: str
+    model: tuple[str, ...]
+    estimate: float
+    dark_figure: float
+    interval: Interval | None
+    warnings: tuple[str, ...] = ()
+    diagnostics: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the ``darkfigure estimate --json`` object of the contract."""
+        return {
+            "lists": list(self.lists),
+            "observed": self.observed,
+            "method": self.method,
+            "model": list(self.model),
+            "estimate": _json_number(self.estimate),
+            "dark_figure": _json_number(self.dark_figure),
+            "interval": None if self.interval is None else self.interval.to_dict(),
+            "warnings": list(self.warnings),
+            "diagnostics": dict(self.diagnostics),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Estimate:
+        """Read back an object written by :meth:`to_dict`."""
+        interval = data.get("interval")
+        return cls(
+            lists=tuple(data["lists"]),
+            observed=int(data["observed"]),
+            method=str(data["method"]),
+            model=tuple(data["model"]),
+            estimate=float(data["estimate"]) if data["estimate"] is not None else math.nan,
+            dark_figure=float(data["dark_figure"]) if data["dark_figure"] is not None else math.nan,
+            interval=None if interval is None else Interval(**interval),
+            warnings=tuple(data.get("warnings", ())),
+            diagnostics=dict(data.get("diagnostics", {})),
+        )
+
+    def summary(self) -> Summary:
+        """The estimate for people: numbers, model, interval and warnings."""
+        header: list[tuple[str, Any]] = [
+            ("lists", ", ".join(self.lists)),
+            ("observed", self.observed),
+            ("method", self.method),
+            ("model", " + ".join(self.model) if self.model else "—"),
+            ("estimated total", round(self.estimate)),
+            ("dark figure (on no list)", round(self.dark_figure)),
+        ]
+        if self.interval is not None:
+            iv = self.interval
+            header.append(
+                (f"{iv.level:.0%} interval ({iv.kind})", f"{iv.lower:,.0f} – {iv.upper:,.0f}")
+            )
+        else:
+            header.append(("interval", "none computed"))
+        return Summary("Population estimate", header=tuple(header), warnings=self.warnings)
