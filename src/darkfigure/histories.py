@@ -149,8 +149,8 @@ class CaptureHistories:
                 names.append(target)
         patterns = np.zeros((len(self.counts), len(names)), dtype=np.int8)
         for j, name in enumerate(self.lists):
-            target = names.index(merged_into.get(name, name))
-            patterns[:, target] |= self.patterns[:, j]
+            column = names.index(merged_into.get(name, name))
+            patterns[:, column] |= self.patterns[:, j]
         table = CaptureHistories(tuple(names), patterns, self.counts)
         return CaptureHistories.from_cells(table.lists, table.cell_counts())
 

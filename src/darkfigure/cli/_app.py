@@ -37,6 +37,10 @@ class _GuardedGroup(TyperGroup):
             return super().invoke(ctx)
         except (typer.TyperException, typer.Exit, typer.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`darkfigure ... | head`): not an error of ours or the user's.
+            sys.stderr.close()
+            raise typer.Exit(0) from None
         except DarkfigureError as error:
             err_console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
             raise typer.Exit(error.exit_code) from None

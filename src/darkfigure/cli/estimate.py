@@ -1,0 +1,178 @@
+"""``darkfigure estimate``: multiple systems estimation on a capture-history table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from darkfigure.cli._app import app, err_console, out_console, print_json
+from darkfigure.estimate._methods import METHODS
+
+_METHOD_LINES = "\n\n".join(f"  [bold]{m.name}[/]: {m.help}" for m in METHODS.values())
+
+_HELP = (
+    "Estimate how many people are on none of the lists (the dark figure) from the overlaps "
+    "of the lists: multiple systems estimation.\n\n"
+    "Input: a capture-history table (one 0/1 column per list, then [bold]count[/]), or linked "
+    "records with [bold]--records[/] (one row per record with list_name and person_key), "
+    "optionally per stratum with [bold]--by[/].\n\n"
+    f"Methods (--method):\n\n{_METHOD_LINES}\n\n"
+    "Without --bootstrap the interval is the profile likelihood of the chosen model (it ignores "
+    "model-selection uncertainty); --bootstrap N redoes the selection in every replicate.\n\n"
+    "Exit status: 0 estimated, 1 bad input or the model cannot be estimated (the reason is "
+    "printed, never a number), 2 usage error.\n\n"
+    "Example: [bold]darkfigure estimate histories.csv --method bic --bootstrap 1000 --seed 1[/]"
+)
+
+
+@app.command(help=_HELP)
+def estimate(
+    table: Annotated[
+        Path | None,
+        typer.Argument(help="Capture-history CSV (list columns 0/1 and count).",
+                       show_default=False, metavar="TABLE", dir_okay=False),
+    ] = None,
+    records: Annotated[
+        Path | None,
+        typer.Option("--records", help="Linked records CSV (list_name, person_key) instead of "
+                     "a table, e.g. the records.csv written by `darkfigure link`.",
+                     dir_okay=False, metavar="LINKED.csv"),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="With --records: estimate per value of this column too "
+                     "(e.g. --by sex); strata too sparse to estimate are listed, not hidden.",
+                     metavar="COLUMN"),
+    ] = None,
+    method: Annotated[
+        str, typer.Option("--method", "-m", help="Estimation method (see above).",
+                          metavar="METHOD"),
+    ] = "bic",
+    terms: Annotated[
+        str | None,
+        typer.Option("--terms", help="With --method fixed: interactions, comma-separated, e.g. "
+                     "A:B,C:D (sub-terms of A:B:C are added).", metavar="TERMS"),
+    ] = None,
+    max_order: Annotated[
+        int, typer.Option("--max-order", help="Highest interaction order aic/bic search "
+                          "(2..K-1).", min=1),
+    ] = 2,
+    p: Annotated[
+        float, typer.Option("--p", help="p-value threshold of stepwise.", min=0.0, max=1.0),
+    ] = 0.02,
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="Bootstrap replicates (0: none; 1000 is usual).",
+                          min=0),
+    ] = 0,
+    bootstrap_kind: Annotated[
+        str, typer.Option("--bootstrap-kind", help="bca (default) or percentile."),
+    ] = "bca",
+    resample: Annotated[
+        str, typer.Option("--resample", help="multinomial (resample the observed people; "
+                          "default) or parametric (from the fitted model)."),
+    ] = "multinomial",
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Random seed: same seed, same result."),
+    ] = None,
+    level: Annotated[
+        float, typer.Option("--level", help="Interval level.", min=0.5, max=0.999),
+    ] = 0.95,
+    classes: Annotated[
+        int, typer.Option("--classes", help="lcmcr: truncation of the latent classes.", min=2),
+    ] = 10,
+    chains: Annotated[
+        int, typer.Option("--chains", help="lcmcr: independent MCMC chains.", min=1),
+    ] = 4,
+    burn_in: Annotated[
+        int, typer.Option("--burn-in", help="lcmcr: burn-in iterations per chain.", min=0),
+    ] = 10_000,
+    draws: Annotated[
+        int, typer.Option("--draws", help="lcmcr: kept draws per chain.", min=10),
+    ] = 1_000,
+    thin: Annotated[
+        int, typer.Option("--thin", help="lcmcr: keep every THIN-th iteration.", min=1),
+    ] = 100,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", help="Processes for the bootstrap (default: all "
+                                 "cores; the result does not depend on it).", min=1),
+    ] = None,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print exactly one JSON object (the estimate).")
+    ] = False,
+) -> None:
+    """Estimate the population (see ``_HELP``)."""
+    from darkfigure.errors import TableError
+
+    if (table is None) == (records is None):
+        raise typer.BadParameter("give either a TABLE or --records LINKED.csv (not both)")
+    if by is not None and records is None:
+        raise typer.BadParameter("--by needs --records (strata come from the linked records)")
+    options: dict[str, Any] = {
+        "method": method, "bootstrap": bootstrap, "bootstrap_kind": bootstrap_kind,
+        "resample": resample, "seed": seed, "level": level, "max_order": max_order,
+        "terms": tuple(t.strip() for t in terms.split(",") if t.strip()) if terms else (),
+        "p": p, "jobs": jobs,
+    }
+    if method == "lcmcr":
+        options.update(classes=classes, chains=chains, burn_in=burn_in, draws=draws, thin=thin)
+    with _Progress(bootstrap, quiet=False) as progress:
+        options["progress"] = progress
+        if records is not None:
+            import pandas as pd
+
+            from darkfigure.estimate import estimate_population, estimate_strata
+            from darkfigure.histories import build_histories
+
+            try:
+                frame = pd.read_csv(records, dtype=str, keep_default_na=False,
+                                    encoding="utf-8-sig")
+            except FileNotFoundError:
+                raise TableError(f"{records}: no such file") from None
+            except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
+                raise TableError(f"{records}: not a readable CSV file") from None
+            if by is not None:
+                result: Any = estimate_strata(frame, by=by, **options)
+            else:
+                pooled = build_histories(frame)
+                result = estimate_population(pooled, **options)  # type: ignore[arg-type]
+        else:
+            from darkfigure.estimate import estimate_population
+
+            assert table is not None
+            result = estimate_population(table, **options)
+    if json_output:
+        print_json(result.to_dict())
+    else:
+        # Model terms such as "LA:NG:PF" contain Rich emoji codes (":NG:"); print them verbatim.
+        from rich.console import Console
+
+        Console(soft_wrap=out_console.soft_wrap, emoji=False).print(result.summary())
+
+
+class _Progress:
+    """A Rich progress bar on stderr for bootstraps long enough to wait for."""
+
+    def __init__(self, replicates: int, *, quiet: bool) -> None:
+        self.enabled = replicates >= 200 and not quiet
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not self.enabled:
+            return None
+        from rich.progress import Progress
+
+        self.bar = Progress(console=err_console, transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task("bootstrap", total=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.update(self.task, completed=done, total=total)
+
+        return update
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

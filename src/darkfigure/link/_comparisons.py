@@ -1,0 +1,153 @@
+"""Splink comparisons for case records, each a small creator class that lists its levels.
+
+The name comparison is the core: two names agree on a syllable when the syllable's key set
+(:mod:`._hknames`) meets any key of the other name; counting agreeing syllables in both
+directions gives "all agree", "one name within the other" (a dropped middle name, a nickname,
+a single Indonesian name), "two or more agree", and the levels below. Order does not matter,
+so ``Siu Mei Chan`` is ``Chan Siu Mei``. The SQL is DuckDB's and Splink translates it late for
+other dialects.
+"""
+
+from __future__ import annotations
+
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.comparison_level_library import CustomLevel, ElseLevel
+
+__all__ = [
+    "AddressComparison",
+    "BirthComparison",
+    "ExactComparison",
+    "HongKongNameComparison",
+    "all_comparisons",
+]
+
+
+def _agreeing(side: str, other: str) -> str:
+    """Syllables of ``side`` whose key set meets the other name's keys."""
+    return f"len(list_filter(nm_keys_{side}, lambda x: list_has_any(x, nm_flat_{other})))"
+
+
+def _fuzzy(side: str, other: str) -> str:
+    """Agreeing syllables plus long non-Chinese tokens within Jaro-Winkler 0.88 of one there."""
+    near = (f"len(list_filter(nm_long_{side}, lambda t: NOT list_contains(nm_flat_{other}, t) "
+            f"AND coalesce(list_max(list_transform(nm_long_{other}, "
+            f"lambda u: jaro_winkler_similarity(t, u))), 0) >= 0.88))")
+    return f"({_agreeing(side, other)} + {near})"
+
+
+class HongKongNameComparison(ComparisonCreator):
+    """Names in any romanisation, script or order, syllable by syllable."""
+
+    def __init__(self) -> None:
+        super().__init__("nm_keys")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        a, b = _agreeing("l", "r"), _agreeing("r", "l")
+        fa, fb = _fuzzy("l", "r"), _fuzzy("r", "l")
+        la, lb = "nm_len_l", "nm_len_r"
+        return [
+            # nm_flat is named outside a lambda so that Splink's SQL parser sees the column.
+            CustomLevel("nm_flat_l IS NULL OR nm_flat_r IS NULL").configure(is_null_level=True),
+            CustomLevel(f"{a} = {la} AND {b} = {lb} AND least({la}, {lb}) >= 2",
+                        "all syllables agree"),
+            CustomLevel(f"({a} = {la} OR {b} = {lb}) AND least({a}, {b}) >= 2",
+                        "one name within the other"),
+            CustomLevel(f"{fa} >= {la} AND {fb} >= {lb} AND least({la}, {lb}) >= 2",
+                        "all agree, allowing spelling variants"),
+            CustomLevel(f"greatest({fa}, {fb}) >= 2", "two or more agree"),
+            CustomLevel(f"({a} = {la} AND {la} = 1) OR ({b} = {lb} AND {lb} = 1)",
+                        "single name agrees"),
+            CustomLevel("list_has_any(nm_aka_l, nm_aka_r)", "alias or nickname agrees"),
+            CustomLevel(f"greatest({fa}, {fb}) >= 1", "one syllable agrees"),
+            # A one-word name that disagrees is often a nickname or working name ("Joy",
+            # "Bella"): weaker evidence against a match than two full names that disagree.
+            CustomLevel(f"least({la}, {lb}) = 1", "one-word name disagrees"),
+            ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "name"
+
+
+class BirthComparison(ComparisonCreator):
+    """Date of birth, partial dates, day/month swaps, and birth years implied by an age."""
+
+    def __init__(self) -> None:
+        super().__init__("by_lo")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        return [
+            CustomLevel("by_lo_l IS NULL OR by_lo_r IS NULL").configure(is_null_level=True),
+            CustomLevel("dob_l = dob_r", "same date"),
+            CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
+                        "day and month swapped"),
+            CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND "
+                        "(dob_d_l IS NULL OR dob_d_r IS NULL OR abs(dob_d_l - dob_d_r) <= 2)",
+                        "same month, day missing or close"),
+            CustomLevel("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
+                        "same year, month missing"),
+            CustomLevel("by_lo_l <= by_hi_r AND by_lo_r <= by_hi_l", "birth years consistent"),
+            CustomLevel("by_lo_l <= by_hi_r + 3 AND by_lo_r <= by_hi_l + 3",
+                        "within three years"),
+            ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "birth"
+
+
+class ExactComparison(ComparisonCreator):
+    """Agree / disagree on one normalised column (phone, document, sex, citizenship)."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+        super().__init__(column)
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        c = self.column
+        return [
+            CustomLevel(f"{c}_l IS NULL OR {c}_r IS NULL").configure(is_null_level=True),
+            CustomLevel(f"{c}_l = {c}_r", "same"),
+            ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return self.column
+
+
+class AddressComparison(ComparisonCreator):
+    """An address as one comparison (its parts change together), when lists record one.
+
+    ``address`` is not a record-standard column; a list that keeps one passes it through and
+    it is used. Comparing number, street and district separately would break the conditional
+    independence the model assumes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("addr")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        overlap = ("len(list_intersect(addr_tokens_l, addr_tokens_r)) / "
+                   "greatest(len(addr_tokens_l), len(addr_tokens_r))")
+        return [
+            CustomLevel("addr_l IS NULL OR addr_r IS NULL").configure(is_null_level=True),
+            CustomLevel("addr_l = addr_r", "same"),
+            CustomLevel("jaro_winkler_similarity(addr_l, addr_r) >= 0.95", "Jaro-Winkler >= 0.95"),
+            CustomLevel(f"{overlap} >= 0.6", "most tokens shared"),
+            CustomLevel(f"{overlap} >= 0.3", "some tokens shared"),
+            ElseLevel(),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "address"
+
+
+def all_comparisons(*, address: bool = False) -> list[ComparisonCreator]:
+    """The comparisons of the case-record model, in chart order."""
+    comparisons: list[ComparisonCreator] = [
+        HongKongNameComparison(), BirthComparison(), ExactComparison("sex"),
+        ExactComparison("citizenship"), ExactComparison("phone"), ExactComparison("document")]
+    if address:
+        comparisons.append(AddressComparison())
+    return comparisons

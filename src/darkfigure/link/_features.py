@@ -1,0 +1,198 @@
+"""Records -> the columns Splink compares (name key sets, birth parts, phone, document, ...).
+
+Work is done once per distinct value (names, dates, phones repeat a lot across lists), so a
+million records cost a few hundred thousand name parses, not a million.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from itertools import combinations, product
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from darkfigure.link._hknames import name_keys
+from darkfigure.link._names_other import CHINESE_CITIZENSHIPS, canonical_token, clean_parts
+from darkfigure.records import normalise_countries, normalise_date, normalise_phone, normalise_sex
+
+__all__ = ["FEATURE_COLUMNS", "derive_features"]
+
+#: Columns of the feature table, beside ``unique_id``, ``source_dataset`` and ``record_id``.
+FEATURE_COLUMNS = (
+    "nm_keys", "nm_flat", "nm_long", "nm_len", "nm_pairs", "nm_aka", "nm_sig", "nm_triples",
+    "dob", "dob_y", "dob_m", "dob_d", "by_lo", "by_hi", "sex", "citizenship", "phone", "document",
+)
+
+_IDENTITY = ("family_name", "given_name", "full_name", "name_zh", "alias", "sex",
+             "date_of_birth", "age", "citizenship", "document_number", "phone", "date_identified")
+
+_DATE = re.compile(
+    r"^\s*(?:(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?)?"
+    r"|(?P<d2>\d{1,2})[-/.](?P<m2>\d{1,2})[-/.](?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})(?P<m3>\d{2})(?P<d3>\d{2}))\s*$"
+)
+_AGE = re.compile(r"(\d{1,3})")
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def _unique_map(values: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
+    """Apply ``fn`` once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = [fn(u) for u in uniques]
+    out = np.empty(len(mapped), dtype=object)
+    out[:] = mapped
+    return pd.Series(out[codes], index=values.index)
+
+
+@lru_cache(maxsize=4096)
+def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
+    normalised = normalise_date(text).value if text else None
+    match = _DATE.match(str(normalised) if normalised else text)
+    if not match:
+        return None, None, None
+    g = match.groupdict()
+    year = g["y"] or g["y2"] or g["y3"]
+    month = g["m"] or g["m2"] or g["m3"]
+    day = g["d"] or g["d2"] or g["d3"]
+    y = int(year) if year else None
+    m = int(month) if month and 1 <= int(month) <= 12 else None
+    d = int(day) if day and m and 1 <= int(day) <= 31 else None
+    return y, m, d
+
+
+def _phone(text: str) -> str | None:
+    normalised = normalise_phone(text).value
+    if normalised:
+        return str(normalised)
+    digits = re.sub(r"[^\d+]", "", text)
+    if not digits:
+        return None
+    if digits.startswith("+"):
+        return digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    if len(digits) == 8:                          # a Hong Kong number without its country code
+        return "+852" + digits
+    if digits.startswith("852") and len(digits) == 11:
+        return "+" + digits
+    if digits.startswith("86") and len(digits) == 13:
+        return "+" + digits
+    return "+" + digits if len(digits) > 8 else None
+
+
+def _document(text: str) -> str | None:
+    value = _NOT_ALNUM.sub("", text.upper())
+    return value if len(value) >= 5 else None
+
+
+def _sex(text: str) -> str | None:
+    normalised = normalise_sex(text).value if text else None
+    if normalised:
+        return str(normalised)
+    t = text.strip().lower()
+    if not t:
+        return None
+    if t[0] in "fw" or t in ("女", "女性"):
+        return "F"
+    if t[0] == "m" or t in ("男", "男性"):
+        return "M"
+    return "X" if t[0] == "x" else None
+
+
+def _citizenship(text: str) -> str | None:
+    normalised = normalise_countries(text).value if text else None
+    if normalised:
+        return str(normalised).split(";")[0]
+    first = text.split(";")[0].strip().upper()
+    return first or None
+
+
+def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ...]:
+    family, given, full, zh, alias, citizenship = row
+    parts = [p for p in (family, given) if p] or ([full] if full else [])
+    chinese = bool(zh) or not citizenship or citizenship in CHINESE_CITIZENSHIPS
+    parts = clean_parts(parts) if chinese else clean_parts([p.replace("-", "") for p in parts])
+    keys = name_keys(parts, zh, chinese=chinese, canonical=canonical_token)
+    nested = [sorted(k) for k in keys]
+    flat = sorted({k for ks in keys for k in ks})
+    long = sorted({k for ks in keys if len(ks) == 1 for k in ks if len(k) >= 5})
+    # Blocking keys: every key of one syllable joined with every key of another (order-free),
+    # so two names sharing two syllables in any spelling share a blocking key.
+    pairs: set[str] = set()
+    for i in range(len(keys)):
+        for j in range(i + 1, len(keys)):
+            for a in keys[i]:
+                for b in keys[j]:
+                    pairs.add(f"{a}|{b}" if a <= b else f"{b}|{a}")
+    # Also-known-as keys: the aliases, and a one-word name (a nickname or working name), so
+    # that a hotline's "Ploy" meets the police file that noted the alias "Ploy".
+    aka = {k for a in alias.split(";") if a.strip()
+           for ks in name_keys(clean_parts([a]), chinese=chinese, canonical=canonical_token)
+           for k in ks}
+    if len(keys) == 1:
+        aka |= keys[0]
+    # A plain (non-array) signature for EM training blocks: same spelling system, same name.
+    signature = "|".join(sorted(min(k) for k in keys)) or None
+    # Three syllables agreeing: the blocking key used instead of pairs on large inputs.
+    triples = {"|".join(sorted(t)) for i, j, k in combinations(range(len(keys)), 3)
+               for t in product(keys[i], keys[j], keys[k])}
+    return (nested or None, flat or None, long, len(keys), sorted(pairs), sorted(aka) or None,
+            signature, sorted(triples))
+
+
+def derive_features(records: pd.DataFrame) -> pd.DataFrame:
+    """The feature table Splink links: one row per record, ``unique_id`` = row position.
+
+    Parameters
+    ----------
+    records
+        Records in the record standard (strings; empty or missing = not recorded), with
+        ``list_name`` and ``record_id``.
+    """
+    frame = records.reindex(columns=["list_name", "record_id", *_IDENTITY])
+    frame = frame.astype("string").fillna("").astype(object).apply(lambda s: s.str.strip())
+    out = pd.DataFrame({
+        "unique_id": np.arange(len(frame), dtype=np.int64),
+        "source_dataset": frame["list_name"].to_numpy(),
+        "record_id": frame["record_id"].to_numpy(),
+    })
+    citizenship = _unique_map(frame["citizenship"], _citizenship)
+    name_rows = pd.Series(list(zip(frame["family_name"], frame["given_name"], frame["full_name"],
+                                   frame["name_zh"], frame["alias"], citizenship.fillna(""),
+                                   strict=True)))
+    names = _unique_map(name_rows, _name_features)
+    for i, column in enumerate(FEATURE_COLUMNS[:8]):
+        out[column] = names.map(lambda row, i=i: row[i]).to_numpy()
+    out["nm_len"] = out["nm_len"].astype(np.int64)
+
+    dob = _unique_map(frame["date_of_birth"], _date_parts)
+    out["dob_y"] = pd.array([p[0] for p in dob], dtype="Int64")
+    out["dob_m"] = pd.array([p[1] for p in dob], dtype="Int64")
+    out["dob_d"] = pd.array([p[2] for p in dob], dtype="Int64")
+    full = out["dob_y"].notna() & out["dob_m"].notna() & out["dob_d"].notna()
+    text = (out["dob_y"].astype(str) + "-" + out["dob_m"].astype(str).str.zfill(2) + "-"
+            + out["dob_d"].astype(str).str.zfill(2))
+    out["dob"] = text.astype(object).where(full, None)
+    ident_year = pd.array([p[0] for p in _unique_map(frame["date_identified"], _date_parts)],
+                          dtype="Int64")
+    age = pd.to_numeric(frame["age"].str.extract(_AGE, expand=False), errors="coerce")
+    age_lo = pd.Series(ident_year, dtype="Int64") - pd.Series(age).astype("Int64") - 1
+    age_hi = age_lo + 1
+    out["by_lo"] = out["dob_y"].fillna(age_lo).astype("Int64")
+    out["by_hi"] = out["dob_y"].fillna(age_hi).astype("Int64")
+    out["sex"] = _unique_map(frame["sex"], _sex).to_numpy()
+    out["citizenship"] = citizenship.to_numpy()
+    out["phone"] = _unique_map(frame["phone"], lambda t: _phone(t) if t else None).to_numpy()
+    out["document"] = _unique_map(frame["document_number"],
+                                  lambda t: _document(t) if t else None).to_numpy()
+    if "address" in records.columns:
+        address = records["address"].fillna("").astype(str).str.lower()
+        address = address.str.replace(r"[^0-9a-z\u3400-\u9fff]+", " ", regex=True).str.strip()
+        out["addr"] = address.where(address != "", None).to_numpy()
+        out["addr_tokens"] = _unique_map(address, lambda t: sorted(set(t.split())) or None
+                                         ).to_numpy()
+    return out

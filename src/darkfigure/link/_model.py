@@ -1,0 +1,246 @@
+"""The Fellegi–Sunter model on Splink: settings, blocking, EM training, scoring, clustering.
+
+All lists are stacked into one table and linked as one deduplication, so pairs within a list
+(the same person twice on one list) and across lists are scored by the same model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from splink import Linker, SettingsCreator, block_on
+
+from darkfigure.link._comparisons import all_comparisons
+from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
+
+__all__ = ["Scored", "blocking_rules", "cluster", "cluster_probability", "score_pairs"]
+
+#: Pairs scored below this probability are not kept (they cannot join a cluster, and sampling
+#: linkage uncertainty ignores them: a 1 % chance over few pairs moves no history count).
+FLOOR = 0.01
+
+
+#: Above this many records the blocking rules tighten (block sizes grow with the input, and the
+#: pairs they propose with its square).
+LARGE = 50_000
+
+
+def blocking_rules(*, address: bool = False, large: bool = False) -> list[Any]:
+    """Rules that propose candidate pairs (their union is scored).
+
+    A shared phone, document or full date of birth; any two syllables agreeing in any spelling
+    (``nm_pairs`` holds every pair of syllable keys, exploded); and, for one-syllable names
+    (``Ah Mei``) and names with typos, one shared key with the same implied birth year; an
+    alias or nickname shared with the same birth year or citizenship. With an address: the same
+    address, or one shared name key and one shared address token.
+
+    ``large`` (more than :data:`LARGE` records) replaces the name rules that grow fastest:
+    two agreeing syllables must come with the same implied birth year, or three must agree;
+    one agreeing syllable needs the same birth year and month.
+    """
+    name_rules = [
+        block_on("nm_pairs", "by_hi", arrays_to_explode=["nm_pairs"]),
+        block_on("nm_pairs", "by_lo", arrays_to_explode=["nm_pairs"]),
+        block_on("nm_triples", arrays_to_explode=["nm_triples"]),
+        block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
+        block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
+    ] if large else [
+        block_on("nm_pairs", arrays_to_explode=["nm_pairs"]),
+        block_on("nm_flat", "by_hi", arrays_to_explode=["nm_flat"]),
+        block_on("nm_flat", "by_lo", arrays_to_explode=["nm_flat"]),
+        block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
+        block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
+        block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
+    ]
+    return [
+        block_on("phone"),
+        block_on("document"),
+        block_on("dob"),
+        block_on("nm_flat", "dob_y", "dob_m", arrays_to_explode=["nm_flat"]),
+        *name_rules,
+    ] + ([
+        block_on("addr"),
+        block_on("nm_flat", "addr_tokens", arrays_to_explode=["nm_flat", "addr_tokens"]),
+    ] if address else [])
+
+
+def _settings(*, address: bool, large: bool) -> SettingsCreator:
+    comparisons: list[Any] = list(all_comparisons(address=address))
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking_rules(address=address, large=large),
+        unique_id_column_name="unique_id",
+        additional_columns_to_retain=[],
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Scored candidate pairs and the trained model (no record values)."""
+
+    pairs: pd.DataFrame            #: unique_id_l, unique_id_r, match_probability, match_weight
+    parameters: pd.DataFrame       #: comparison, level, m, u, bayes_factor, match_weight
+    model_json: dict[str, Any]     #: Splink's model (settings + trained m/u), value-free
+    prior: float                   #: trained probability that two random records match
+    linker: Any                    #: the Splink linker (``Linkage.splink_linker``)
+
+
+def _parameters(model: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            bf = m / u if m and u else float("nan")
+            rows.append({"comparison": comparison["output_column_name"],
+                         "level": level.get("label_for_charts", ""), "m": m, "u": u,
+                         "bayes_factor": bf, "match_weight": float(np.log2(bf)) if bf > 0 else
+                         float("nan")})
+    return pd.DataFrame(rows)
+
+
+def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | None = None,
+                step: Callable[[str], None] | None = None) -> Scored:
+    """Train the model by EM on ``features`` and score every blocked pair.
+
+    Parameters
+    ----------
+    features
+        The table from :func:`darkfigure.link._features.derive_features`.
+    backend
+        ``"duckdb"`` or ``"spark"``.
+    seed
+        Seed of the random sample that estimates the u probabilities.
+    step
+        Called with a short description before each stage (for progress display).
+
+    Raises
+    ------
+    LinkError
+        The engine failed (its own message is withheld).
+    """
+    report = step or (lambda _: None)
+    n = len(features)
+    with quiet_splink():
+        db_api = make_db_api(backend)
+        with engine_errors("loading the records"):
+            table = db_api.register(features, dataset_display_name="records")
+            linker = Linker(table, _settings(address="addr" in features.columns,
+                                             large=n > LARGE), log_level=None)
+        report("estimating the prior")
+        with engine_errors("estimating the prior"):
+            linker.training.estimate_probability_two_random_records_match(
+                [block_on("document"), block_on("phone"), block_on("nm_sig", "dob")],
+                recall=0.6)
+        report("estimating u")
+        with engine_errors("estimating u by random sampling"):
+            linker.training.estimate_u_using_random_sampling(
+                max_pairs=min(1e6, max(1e5, n * (n - 1) / 2)), seed=seed)
+        report("EM training")
+        with engine_errors("training by expectation maximisation"):
+            # Birth is trained on pairs with the same name of two or more syllables: one-word
+            # names (nicknames like "Lily") would make EM take "same nickname" for "match".
+            for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, max_pairs=2e6 if n > 50_000 else None)
+        report("scoring pairs")
+        with engine_errors("scoring pairs"):
+            predictions = linker.inference.predict(threshold_match_probability=FLOOR)
+            pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
+            model = linker.misc.save_model_to_json()
+    pairs = pairs[["unique_id_l", "unique_id_r", "match_weight", "match_probability"]]
+    pairs = pairs.astype({"unique_id_l": np.int64, "unique_id_r": np.int64})
+    return Scored(pairs.reset_index(drop=True), _parameters(model), model,
+                  float(model.get("probability_two_random_records_match", float("nan"))), linker)
+
+
+def components(n: int, pairs: pd.DataFrame, threshold: float) -> npt.NDArray[np.int64]:
+    """Connected components of the pairs at or above ``threshold``: a cluster label per record."""
+    keep = pairs[pairs["match_probability"] >= threshold]
+    return _components(n, keep["unique_id_l"].to_numpy(), keep["unique_id_r"].to_numpy())
+
+
+def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float, *,
+            max_size: int = 400) -> npt.NDArray[np.int64]:
+    """Split connected components by average linkage so that chains do not merge people.
+
+    Transitive closure lets one wrong link join two people, and a nickname shared by many
+    records can join dozens. Inside each component of 3 to ``max_size`` records, with every
+    pair scored (``pairs`` must include them, see :func:`score_within`; a pair absent counts as
+    probability 0), groups are merged only while their *average* pairwise match probability
+    is at least ``threshold``.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+
+    sizes = np.bincount(labels)
+    left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
+    right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
+    inside = (labels[left] == labels[right]) & (sizes[labels[left]] >= 3) & (
+        sizes[labels[left]] <= max_size)
+    out = labels.copy()
+    next_label = int(labels.max()) + 1 if len(labels) else 0
+    frame = pd.DataFrame({"l": left[inside], "r": right[inside], "c": labels[left[inside]],
+                          "p": pairs["match_probability"].to_numpy()[inside]})
+    for _, group in frame.groupby("c", sort=False):
+        ids = np.unique(np.concatenate([group["l"].to_numpy(), group["r"].to_numpy()]))
+        position = pd.Series(np.arange(len(ids)), index=ids)
+        distance = np.ones((len(ids), len(ids)))
+        i = position[group["l"]].to_numpy()
+        j = position[group["r"]].to_numpy()
+        distance[i, j] = distance[j, i] = 1 - group["p"].to_numpy()
+        np.fill_diagonal(distance, 0)
+        tree = linkage(squareform(distance, checks=False), method="average")
+        sub = fcluster(tree, t=1 - threshold + 1e-12, criterion="distance")
+        out[ids] = next_label + sub
+        next_label += int(sub.max()) + 1
+    return np.asarray(np.unique(out, return_inverse=True)[1], dtype=np.int64)
+
+
+def _components(n: int, left: npt.NDArray[np.int64],
+                right: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return np.asarray(labels, dtype=np.int64)
+
+
+def cluster_probability(labels: npt.NDArray[np.int64],
+                        pairs: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """Per record, the highest match probability to another record of its cluster (NaN alone)."""
+    left = pairs["unique_id_l"].to_numpy()
+    right = pairs["unique_id_r"].to_numpy()
+    same = labels[left] == labels[right]
+    p = pairs["match_probability"].to_numpy()[same]
+    best = np.full(len(labels), np.nan)
+    np.fmax.at(best, left[same], p)      # fmax ignores the NaN start value
+    np.fmax.at(best, right[same], p)
+    return best
+
+
+def score_within(linker: Any, labels: npt.NDArray[np.int64], *,
+                 max_size: int = 400) -> pd.DataFrame:
+    """Score every pair inside each cluster of 3 to ``max_size`` records (blocking skipped some)."""
+    sizes = np.bincount(labels)
+    keep = (sizes[labels] >= 3) & (sizes[labels] <= max_size)
+    if not keep.any():
+        return pd.DataFrame({"unique_id_l": np.array([], dtype=np.int64),
+                             "unique_id_r": np.array([], dtype=np.int64),
+                             "match_probability": np.array([], dtype=float)})
+    members = pd.DataFrame({"cluster_id": labels[keep], "unique_id": np.nonzero(keep)[0]})
+    with quiet_splink(), engine_errors("scoring pairs inside clusters"):
+        table = linker._db_api.register(members)
+        scored = linker.inference._score_missing_cluster_edges(table).as_pandas_dataframe()
+    return pd.DataFrame({"unique_id_l": scored["unique_id_l"].to_numpy(dtype=np.int64),
+                         "unique_id_r": scored["unique_id_r"].to_numpy(dtype=np.int64),
+                         "match_probability": scored["match_probability"].to_numpy(dtype=float)})
