@@ -1,4 +1,4 @@
-"""Run every benchmark module, or those named on the command line (``python -m benchmarks estimate``)."""
+"""Run every benchmark, or those named: ``python -m benchmarks [NAME ...]`` (e.g. ``estimate``)."""
 
 from __future__ import annotations
 

@@ -32,7 +32,10 @@ def test_duplicate_histories_are_summed() -> None:
         (pd.DataFrame({"A": [2], "B": [0], "count": [3]}), "row 1, column 'A'"),
         (pd.DataFrame({"A": [1], "B": [0], "count": [-1]}), "column 'count'"),
         (pd.DataFrame({"A": [1], "B": [0], "count": [1.5]}), "whole numbers"),
-        (pd.DataFrame({"A": [1, 0], "B": [0, 0], "count": [1, 1]}), "row 2: all list columns are 0"),
+        (
+            pd.DataFrame({"A": [1, 0], "B": [0, 0], "count": [1, 1]}),
+            "row 2: all list columns are 0",
+        ),
         (pd.DataFrame({"A": [1], "B": [0]}), "no 'count' column"),
     ],
 )
@@ -53,7 +56,9 @@ def test_build_from_linked_records_and_strata() -> None:
     assert isinstance(table, CaptureHistories)
     assert table.lists == ("hotline", "police", "shelter")
     assert dict(zip(map(tuple, table.patterns.tolist()), table.counts.tolist(), strict=True)) == {
-        (0, 1, 1): 1, (0, 1, 0): 1, (1, 0, 1): 1,
+        (0, 1, 1): 1,
+        (0, 1, 0): 1,
+        (1, 0, 1): 1,
     }
     strata = build_histories(records, by="sex")
     assert isinstance(strata, dict)

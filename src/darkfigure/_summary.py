@@ -12,7 +12,7 @@ import csv
 import html
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console, Group, RenderableType
@@ -70,7 +70,9 @@ class Summary:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def with_table(self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> Summary:
+    def with_table(
+        self, title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> Summary:
         """A copy with one more table."""
         table = SummaryTable(title, tuple(columns), tuple(tuple(r) for r in rows))
         return Summary(self.title, self.header, (*self.tables, table), self.warnings, self.notes)
@@ -85,7 +87,9 @@ class Summary:
                 widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
             lines.append("")
             lines.append(table.title)
-            lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True)))
+            lines.append(
+                "  " + "  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True))
+            )
             for row in cells:
                 lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
         lines += [f"Warning: {w}" for w in self.warnings]
@@ -99,14 +103,15 @@ class Summary:
             grid.add_column(style="dim")
             grid.add_column()
             for label, value in self.header:
-                grid.add_row(label, _cell(value))
+                grid.add_row(Text(label), Text(_cell(value)))
             parts.append(grid)
         for table in self.tables:
-            rich_table = RichTable(title=table.title, title_justify="left")
+            rich_table = RichTable(title=Text(table.title), title_justify="left")
             for column in table.columns:
-                rich_table.add_column(column)
+                rich_table.add_column(Text(column))
             for row in table.rows:
-                rich_table.add_row(*(_cell(v) for v in row))
+                # Text, not str: values such as list names are data, never Rich markup.
+                rich_table.add_row(*(Text(_cell(v)) for v in row))
             parts.append(rich_table)
         parts += [Text(f"Warning: {w}", style="yellow") for w in self.warnings]
         parts += [Text(f"Note: {n}", style="dim") for n in self.notes]

@@ -39,7 +39,8 @@ class CaptureHistories:
 
     Examples
     --------
-    >>> t = CaptureHistories.from_frame(pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 3, 2]}))
+    >>> frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 3, 2]})
+    >>> t = CaptureHistories.from_frame(frame)
     >>> t.observed, t.lists
     (10, ('A', 'B'))
     >>> t.cell_counts().tolist()   # index = bitmask of lists (A=1, B=2)
@@ -73,7 +74,7 @@ class CaptureHistories:
 
     @classmethod
     def from_cells(cls, lists: Sequence[str], cells: npt.ArrayLike) -> CaptureHistories:
-        """Build a table from the 2^K bitmask-indexed counts (cell 0 is ignored; zero cells dropped)."""
+        """A table from the 2^K counts indexed by bitmask (cell 0 ignored, zero cells dropped)."""
         cells = np.asarray(cells, dtype=np.int64)
         k = len(lists)
         if cells.shape != (1 << k,):
@@ -94,11 +95,15 @@ class CaptureHistories:
             ``source``, the row (1-based, header excluded) and the column.
         """
         if COUNT not in frame.columns:
-            raise TableError(f"{source}: no '{COUNT}' column; a capture-history table has one "
-                             "0/1 column per list and a 'count' column")
+            raise TableError(
+                f"{source}: no '{COUNT}' column; a capture-history table has one "
+                "0/1 column per list and a 'count' column"
+            )
         lists = [str(c) for c in frame.columns if c != COUNT]
         if len(lists) < 2:
-            raise TableError(f"{source}: {len(lists)} list column(s); estimation needs at least 2 lists")
+            raise TableError(
+                f"{source}: {len(lists)} list column(s); estimation needs at least 2 lists"
+            )
         if len(set(lists)) != len(lists):
             raise TableError(f"{source}: duplicate list column names")
         if frame.empty:
@@ -109,20 +114,26 @@ class CaptureHistories:
             bad = ~values.isin([0, 1])
             if bad.any():
                 row = int(np.argmax(bad.to_numpy())) + 1
-                raise TableError(f"{source}: row {row}, column '{name}': list columns must be 0 or 1 "
-                                 f"(got {frame[name].iloc[row - 1]!r})")
+                raise TableError(
+                    f"{source}: row {row}, column '{name}': list columns must be 0 or 1 "
+                    f"(got {frame[name].iloc[row - 1]!r})"
+                )
             patterns[:, j] = values.to_numpy(dtype=np.int8)
         counts = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(dtype=float)
         bad_count = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
         if bad_count.any():
             row = int(np.argmax(bad_count)) + 1
-            raise TableError(f"{source}: row {row}, column '{COUNT}': counts must be whole numbers "
-                             f">= 0 (got {frame[COUNT].iloc[row - 1]!r})")
+            raise TableError(
+                f"{source}: row {row}, column '{COUNT}': counts must be whole numbers "
+                f">= 0 (got {frame[COUNT].iloc[row - 1]!r})"
+            )
         zero_rows = patterns.sum(axis=1) == 0
         if zero_rows.any():
             row = int(np.argmax(zero_rows)) + 1
-            raise TableError(f"{source}: row {row}: all list columns are 0; people on no list cannot "
-                             "be counted (that is what estimation is for): remove the row")
+            raise TableError(
+                f"{source}: row {row}: all list columns are 0; people on no list cannot "
+                "be counted (that is what estimation is for): remove the row"
+            )
         table = cls(tuple(lists), patterns, counts.astype(np.int64))
         return cls.from_cells(table.lists, table.cell_counts())
 
@@ -169,8 +180,10 @@ def read_histories(path: str | os.PathLike[str]) -> CaptureHistories:
     except FileNotFoundError:
         raise TableError(f"{path}: no such file") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise TableError(f"{path}: not a readable CSV table ({type(error).__name__}); "
-                         "expected one 0/1 column per list and a 'count' column") from None
+        raise TableError(
+            f"{path}: not a readable CSV table ({type(error).__name__}); "
+            "expected one 0/1 column per list and a 'count' column"
+        ) from None
     return CaptureHistories.from_frame(frame, source=str(path))
 
 
@@ -233,4 +246,3 @@ def build_histories(
         str(value): _table_of(group, names)
         for value, group in frame.groupby(person_stratum.to_numpy(), sort=True)
     }
-

@@ -145,3 +145,16 @@ def test_main_effects_recovers_a_known_population() -> None:
     half_width = (est.interval.upper - est.interval.lower) / 2
     assert abs(est.estimate - 5000) < 1.5 * half_width
     assert est.interval.lower < 5000 < est.interval.upper
+
+
+def test_twelve_lists_fit_within_bounded_memory() -> None:
+    """K = 12 (4,095 histories): independence and stepwise run; truth N = 20,000."""
+    rng = np.random.default_rng(3)
+    k = 12
+    caught = rng.random((20_000, k)) < rng.uniform(0.05, 0.3, k)
+    cells = np.bincount(caught.astype(np.int64) @ (1 << np.arange(k)), minlength=1 << k)
+    t = CaptureHistories.from_cells([f"L{i}" for i in range(k)], cells)
+    for method in ("main", "stepwise"):
+        est = estimate_population(t, method=method)
+        assert est.interval is not None
+        assert est.interval.lower < 20_000 < est.interval.upper

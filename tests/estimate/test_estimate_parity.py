@@ -10,8 +10,13 @@ Tolerances, and why:
 * Bootstrap interval limits: R's and ours are independent Monte Carlo draws (different random
   generators), so each limit may differ by the Monte Carlo error of both. With the standard
   deviation ``s`` of a limit over seeds (measured for our implementation with five seeds at
-  1,000 replicates, listed per case below) the tolerance is ``3·√2·s``, rounded up: three
-  standard deviations of the difference of two independent estimates.
+  1,000 replicates, listed per case below) the tolerance is ``3·√2·s``, rounded up (at least
+  2 %): three standard deviations of the difference of two independent estimates. Where a BCa
+  limit sits in the extreme tail (adjusted percentile near 1/1,000, e.g. New Orleans) ``s`` is
+  large and so is the tolerance: such limits are not reproducible to better than that, in R
+  either. Ned_5's ``bic`` interval is left out for that reason (R's upper limit: 3.25 million,
+  ours with seed 1234: 1.26 million): the adjusted percentile, 0.9998, is beyond the last
+  replicate, so the limit is just the largest replicate — and a warning says so).
 * Bayesian thresholding: identical retained interactions; posterior median within 3 % (R's
   random-walk Metropolis mixes slowly: its own run-to-run spread is of that order).
 """
@@ -136,8 +141,21 @@ BOOT_CASES = [
     ("Artificial_3", "stepwise", "stepwise_boot", 2, 0.14, 0.08),  # s = 3.2 %, 1.8 %
     ("Artificial_3", "bic", "bic_boot(ntop=all", 2, 0.10, 0.23),  # s = 2.4 %, 5.2 %
     ("UKdat", "main", "fixed_main_effects_boot", 2, 0.02, 0.02),  # s = 0.43 %, 0.42 %
-    ("NewOrl_5", "main", "fixed_main_effects_boot", 2, 0.06, 0.045),  # s = 1.4 %, 1.0 %
     ("UKdat", "stepwise", "stepwise_boot", 2, 0.20, 0.11),  # s = 4.6 %, 2.5 %
+    ("UKdat", "bic", "bic_boot(ntop=all", 2, 0.17, 0.09),  # s = 3.8 %, 1.9 %
+    ("UKdat_5", "main", "fixed_main_effects_boot", 2, 0.02, 0.04),  # s = 0.29 %, 0.86 %
+    ("UKdat_5", "stepwise", "stepwise_boot", 2, 0.08, 0.15),  # s = 1.7 %, 3.4 %
+    ("UKdat_5", "bic", "bic_boot(ntop=all", 3, 0.08, 0.40),  # s = 1.7 %, 9.4 %
+    ("Ned", "main", "fixed_main_effects_boot", 2, 0.02, 0.02),  # s = 0.37 %, 0.47 %
+    ("Ned", "stepwise", "stepwise_boot", 2, 0.06, 0.24),  # s = 1.2 %, 5.6 %
+    ("Ned", "bic", "bic_boot(ntop=all", 2, 0.11, 0.26),  # s = 2.5 %, 6.0 %
+    ("Ned_5", "main", "fixed_main_effects_boot", 2, 0.02, 0.02),  # s = 0.30 %, 0.47 %
+    ("Ned_5", "stepwise", "stepwise_boot", 2, 0.15, 0.13),  # s = 3.3 %, 2.9 %
+    ("NewOrl", "main", "fixed_main_effects_boot", 2, 0.10, 0.08),  # s = 2.3 %, 1.7 %
+    ("NewOrl", "stepwise", "stepwise_boot", 2, 0.23, 0.19),  # s = 5.2 %, 4.4 %
+    ("NewOrl_5", "main", "fixed_main_effects_boot", 2, 0.06, 0.045),  # s = 1.4 %, 1.0 %
+    ("NewOrl_5", "stepwise", "stepwise_boot", 2, 0.45, 0.10),  # s = 10.6 %, 2.2 %
+    ("NewOrl_5", "bic", "bic_boot(ntop=all", 3, 0.40, 0.18),  # s = 9.4 %, 4.2 %
 ]
 
 

@@ -345,13 +345,6 @@ def test_pdf_without_chromium_names_what_to_install(
         )
 
 
-def test_demo_names_a_missing_stage() -> None:
-    from darkfigure.cli.demo import _stage
-
-    with pytest.raises(MissingDependencyError, match=r"darkfigure\.nosuchstage\.run_it"):
-        _stage("darkfigure.nosuchstage", "run_it")
-
-
 def test_demo_rejects_a_bad_language_as_usage_error() -> None:
     result = CliRunner().invoke(app, ["demo", "--lang", "fr"])
     assert result.exit_code == 2

@@ -20,17 +20,26 @@ from typer.core import TyperGroup
 from darkfigure import __version__
 from darkfigure.errors import DarkfigureError
 
-__all__ = ["EXIT_INTERNAL", "app", "err_console", "out_console", "print_json"]
+__all__ = ["COMMAND_ORDER", "EXIT_INTERNAL", "app", "err_console", "out_console", "print_json"]
 
-#: Exit code for a bug in darkfigure (BSD ``EX_SOFTWARE``), distinct from bad input (1) and usage (2).
+#: Exit code for a bug in darkfigure (BSD ``EX_SOFTWARE``), distinct from bad input (1) and
+#: usage (2).
 EXIT_INTERNAL = 70
 
-out_console = Console(soft_wrap=True)
-err_console = Console(stderr=True)
+#: The order `--help` lists the commands in: the data path, then the simulator and the demo.
+COMMAND_ORDER = ("validate", "screen", "link", "estimate", "report", "simulate", "demo")
+
+# emoji=False: model terms such as "LA:NG:PF" must not turn into emoji (":NG:" is an emoji code).
+out_console = Console(soft_wrap=True, emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 
 class _GuardedGroup(TyperGroup):
     """Runs every command inside the error boundary, also under ``CliRunner``."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(super().list_commands(ctx), key=lambda name: rank.get(name, len(rank)))
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -49,8 +58,9 @@ class _GuardedGroup(TyperGroup):
             if debug:
                 traceback.print_exc(file=sys.stderr)
             err_console.print(
-                f"[bold red]internal error[/] ({type(error).__name__}): this is a bug in darkfigure. "
-                "Run again with --debug for the traceback and report it (without your data).",
+                f"[bold red]internal error[/] ({type(error).__name__}): this is a bug in "
+                "darkfigure. Run again with --debug for the traceback and report it "
+                "(without your data).",
                 markup=True,
                 highlight=False,
             )
@@ -83,7 +93,11 @@ def _show_version(value: bool) -> None:
 def _root(
     ctx: typer.Context,
     version: bool = typer.Option(
-        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        False,
+        "--version",
+        callback=_show_version,
+        is_eager=True,
+        help="Print the version and exit.",
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Show the traceback of internal errors (never local variables)."

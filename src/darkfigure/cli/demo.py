@@ -1,27 +1,27 @@
 """``darkfigure demo``: every stage on simulated lists, ending with the report and the truth.
 
 The demo only orchestrates the stage facades (simulate → records → screen → link → estimate →
-publish); it computes nothing of its own. A stage that is not installed stops the demo with a
-message naming it: the demo never stands in for a stage's output.
+publish); it computes nothing of its own.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from darkfigure._files import write_atomic, write_text_atomic
 from darkfigure._summary import Summary
 from darkfigure.cli._app import app, err_console, out_console
-from darkfigure.errors import DarkfigureError, MissingDependencyError
+from darkfigure.errors import DarkfigureError, NotEstimableError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _HELP = (
     "Run the whole pipeline on simulated Hong Kong lists and write the report.\n\n"
@@ -46,17 +46,6 @@ DEMO_METHODS = ("stepwise", "main", "chao", "darroch", "gamma")
 MIN_STRATUM = 60
 
 
-def _stage(module: str, name: str) -> Callable[..., Any]:
-    """A stage facade, or a clear error naming the stage that is missing."""
-    try:
-        return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
-    except (ImportError, AttributeError):
-        raise MissingDependencyError(
-            f"the demo needs `{module}.{name}`, which this installation does not have yet; "
-            "the stages before it ran, nothing after it was faked"
-        ) from None
-
-
 @contextmanager
 def _progress() -> Iterator[Progress]:
     with Progress(
@@ -73,12 +62,13 @@ def _progress() -> Iterator[Progress]:
 def _estimate_all(
     linked: pd.DataFrame, lists: tuple[str, ...], seed: int, progress: Progress
 ) -> Any:
-    from darkfigure.histories import build_histories
+    from darkfigure.estimate import estimate_population
+    from darkfigure.histories import CaptureHistories, build_histories
     from darkfigure.publish import EstimateSet
     from darkfigure.publish._strata import STRATA, stratum_column, stratum_columns
 
-    estimate_population = _stage("darkfigure.estimate", "estimate_population")
     table = build_histories(linked, lists=lists)
+    assert isinstance(table, CaptureHistories)  # no `by`: one table
     task = progress.add_task("estimate: methods", total=len(DEMO_METHODS))
     estimates = []
     for method in DEMO_METHODS:
@@ -88,7 +78,7 @@ def _estimate_all(
             err_console.print(f"[yellow]note:[/] method {method} gave no estimate: {error}")
         progress.advance(task)
     if not estimates:
-        raise MissingDependencyError("no estimation method gave an estimate on these lists")
+        raise NotEstimableError("no estimation method gave an estimate on these lists")
     with_strata = stratum_columns(linked)
     strata: dict[str, dict[str, Any]] = {}
     task = progress.add_task("estimate: groups", total=len(STRATA))
@@ -137,10 +127,12 @@ def demo(
     """Run the demo (see ``_HELP``)."""
     if lang not in ("en", "zh-Hant", "both"):
         raise typer.BadParameter("must be en, zh-Hant or both", param_hint="--lang")
-    simulate_world = _stage("darkfigure.simulate", "simulate_world")
-    read_lists = _stage("darkfigure.records", "read_lists")
-    screen_records = _stage("darkfigure.screen", "screen_records")
+    # The stages are imported here, not at module level, so that `darkfigure --help` stays fast.
+    from darkfigure.link import link_records
     from darkfigure.publish import DisclosurePolicy, write_report
+    from darkfigure.records import read_lists
+    from darkfigure.screen import screen_records
+    from darkfigure.simulate import simulate_world
 
     with _progress() as progress:
         task = progress.add_task(f"simulate: {scenario}", total=None)
@@ -164,7 +156,6 @@ def demo(
         screened = screen_records(record_set.frame).frame
         progress.update(task, total=1, completed=1)
 
-        link_records = _stage("darkfigure.link", "link_records")
         task = progress.add_task("link: records → people", total=None)
         linkage = link_records(screened, seed=seed)
         linkage.write(out / "linked")

@@ -40,6 +40,13 @@ def estimate(
                      "a table, e.g. the records.csv written by `darkfigure link`.",
                      dir_okay=False, metavar="LINKED.csv"),
     ] = None,
+    histories_samples: Annotated[
+        Path | None,
+        typer.Option("--histories-samples", help="Instead of a TABLE: the capture-history "
+                     "tables drawn by `darkfigure link --samples M` (DIR or DIR/samples). Each "
+                     "is estimated and the results combined by Rubin's rules, so the interval "
+                     "also carries the linkage error.", file_okay=False, metavar="DIR"),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option("--by", help="With --records: estimate per value of this column too "
@@ -105,8 +112,10 @@ def estimate(
     """Estimate the population (see ``_HELP``)."""
     from darkfigure.errors import TableError
 
-    if (table is None) == (records is None):
-        raise typer.BadParameter("give either a TABLE or --records LINKED.csv (not both)")
+    if sum(x is not None for x in (table, records, histories_samples)) != 1:
+        raise typer.BadParameter(
+            "give exactly one of: a TABLE, --records LINKED.csv, --histories-samples DIR"
+        )
     if by is not None and records is None:
         raise typer.BadParameter("--by needs --records (strata come from the linked records)")
     options: dict[str, Any] = {
@@ -137,6 +146,13 @@ def estimate(
             else:
                 pooled = build_histories(frame)
                 result = estimate_population(pooled, **options)  # type: ignore[arg-type]
+        elif histories_samples is not None:
+            from darkfigure.estimate import estimate_population
+            from darkfigure.link import estimate_from_samples
+
+            result = estimate_from_samples(
+                histories_samples, lambda t: estimate_population(t, **options), level=level
+            )
         else:
             from darkfigure.estimate import estimate_population
 
@@ -145,10 +161,7 @@ def estimate(
     if json_output:
         print_json(result.to_dict())
     else:
-        # Model terms such as "LA:NG:PF" contain Rich emoji codes (":NG:"); print them verbatim.
-        from rich.console import Console
-
-        Console(soft_wrap=out_console.soft_wrap, emoji=False).print(result.summary())
+        out_console.print(result.summary())
 
 
 class _Progress:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 
 from darkfigure.cli._app import app, err_console, out_console, print_json
 from darkfigure.errors import InputError
-from darkfigure.link import REVIEW_FILE, link_records
 
 _HELP = (
     "Link case records within and across lists into people, and tabulate capture histories.\n\n"
@@ -20,7 +18,7 @@ _HELP = (
     "EM (Splink).\n\n"
     "Writes DIR/records.csv (list_name, record_id, person_key, cluster_size, "
     "match_probability), DIR/histories.csv (ready for `darkfigure estimate`), and "
-    f"DIR/diagnostics/ (trained parameters, match-weight chart; {REVIEW_FILE} lists the "
+    "DIR/diagnostics/ (trained parameters, match-weight chart, and a review file listing the "
     "uncertain clusters by record id, for the data holder only). With --samples M, "
     "DIR/samples/ holds M capture-history tables drawn from the match probabilities.\n\n"
     "Exit status: 0 done, 1 bad input, 2 usage error.\n\n"
@@ -73,6 +71,11 @@ def link(
     ] = False,
 ) -> None:
     """Link case-record files (see ``_HELP``)."""
+    # Imported here, not at module level, so that `darkfigure --help` stays fast.
+    import pandas as pd
+
+    from darkfigure.link import link_records
+
     if backend not in ("duckdb", "spark"):
         raise typer.BadParameter("choose duckdb or spark", param_hint="--backend")
     if not 0 < threshold < 1:

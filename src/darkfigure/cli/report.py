@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Literal, cast
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
-import pandas as pd
 import typer
 
 from darkfigure.cli._app import app, err_console, out_console, print_json
 from darkfigure.errors import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Rounding = Literal["none", "conventional", "random"]
 
@@ -30,6 +32,8 @@ _HELP = (
 
 
 def _read_frame(path: Path, what: str) -> pd.DataFrame:
+    import pandas as pd
+
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)

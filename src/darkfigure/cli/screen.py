@@ -9,7 +9,6 @@ import typer
 
 from darkfigure._files import write_atomic
 from darkfigure.cli._app import app, err_console, out_console, print_json
-from darkfigure.screen import load_rules, screen_records
 
 _HELP = (
     "Screen case records: what the recorded facts amount to under the UN Trafficking (Palermo) "
@@ -73,6 +72,9 @@ def screen(
     ] = None,
 ) -> None:
     """Screen case records (see ``_HELP``)."""
+    # Imported here, not at module level, so that `darkfigure --help` stays fast.
+    from darkfigure.screen import load_rules, screen_records
+
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise typer.BadParameter("--out must end in .csv or .parquet", param_hint="--out")

@@ -10,7 +10,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from darkfigure.cli._app import app, err_console, out_console, print_json
-from darkfigure.simulate import list_scenarios, simulate_world
 
 
 @app.command()
@@ -86,6 +85,9 @@ def simulate(
 
         darkfigure simulate -s hk-default --seed 1 -o out2/ -n 20000 --set dependence=false
     """
+    # Imported here, not at module level, so that `darkfigure --help` stays fast.
+    from darkfigure.simulate import list_scenarios, simulate_world
+
     if show_scenarios:
         found = list_scenarios()
         if as_json:

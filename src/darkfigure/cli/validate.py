@@ -9,7 +9,6 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from darkfigure.cli._app import app, err_console, out_console, print_json
-from darkfigure.records import canonical_encoding, sample_paths, validate_lists
 
 #: Below this much input, validating takes about a second: no progress bar.
 _PROGRESS_BYTES = 8 << 20
@@ -18,6 +17,8 @@ _PROGRESS_BYTES = 8 << 20
 def _encoding(value: str | None) -> str | None:
     if value is None:
         return None
+    from darkfigure.records import canonical_encoding
+
     try:
         return canonical_encoding(value)
     except ValueError as error:
@@ -76,6 +77,9 @@ def validate(
     ] = False,
 ) -> None:
     """Validate case-record files (see ``_HELP``)."""
+    # Imported here, not at module level, so that `darkfigure --help` stays fast.
+    from darkfigure.records import sample_paths, validate_lists
+
     paths = list(files or [])
     if sample:
         paths += sample_paths()

@@ -8,12 +8,13 @@ hyperparameters, ``fit(table)`` validates, fits and returns ``self``, learned va
 
 from __future__ import annotations
 
-from typing import Any, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 import numpy as np
 
-from darkfigure.estimate._result import Estimate
-from darkfigure.histories import CaptureHistories
+if TYPE_CHECKING:  # types only: importing the table module would load pandas
+    from darkfigure.estimate._result import Estimate
+    from darkfigure.histories import CaptureHistories
 
 __all__ = ["Estimator", "Seed", "clone", "make_rng"]
 

@@ -85,6 +85,8 @@ class ClosedPopulation:
         ``"m0"``, ``"mt"``, ``"chao"``, ``"poisson2"``, ``"darroch"`` or ``"gamma"``.
     level
         Level of the profile-likelihood interval.
+    profile
+        Compute that interval (the bootstrap turns it off: its own interval replaces it).
 
     Attributes
     ----------
@@ -111,13 +113,14 @@ class ClosedPopulation:
     566.4
     """
 
-    def __init__(self, *, model: str = "mt", level: float = 0.95) -> None:
+    def __init__(self, *, model: str = "mt", level: float = 0.95, profile: bool = True) -> None:
         self.model = model
         self.level = level
+        self.profile = profile
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters."""
-        return {"model": self.model, "level": self.level}
+        return {"model": self.model, "level": self.level, "profile": self.profile}
 
     @single_blas_thread
     def fit(self, table: CaptureHistories) -> Self:
@@ -169,18 +172,22 @@ class ClosedPopulation:
         self.df_ = int(y.size - xmat.shape[1])
         dark = float(math.exp(coef[0]))
         total = float(y.sum()) + dark
-        lower, upper, peak = profile_interval(
-            x_full[:, keep], y, np.ones(xmat.shape[1], dtype=bool), np.ones(y.size, dtype=bool),
-            total, self.level)
         warnings: list[str] = []
-        if not math.isfinite(upper):
-            warnings.append("the profile likelihood has no finite upper limit")
+        diagnostics: dict[str, Any] = {
+            "deviance": self.deviance_, "df": self.df_, "coefficients": self.coef_,
+            "dropped": [n for n, on in zip(names, keep, strict=True) if not on]}
+        interval = None
+        if self.profile:
+            lower, upper, peak = profile_interval(
+                x_full[:, keep], y, np.ones(xmat.shape[1], dtype=bool),
+                np.ones(y.size, dtype=bool), total, self.level)
+            interval = Interval(self.level, lower, upper, "profile")
+            diagnostics["profile_maximum"] = peak
+            if not math.isfinite(upper):
+                warnings.append("the profile likelihood has no finite upper limit")
         self.estimate_ = Estimate(
             lists=table.lists, observed=int(y.sum()), method=self.model, model=(label,),
-            estimate=total, dark_figure=dark,
-            interval=Interval(self.level, lower, upper, "profile"), warnings=tuple(warnings),
-            diagnostics={"deviance": self.deviance_, "df": self.df_,
-                         "coefficients": self.coef_, "profile_maximum": peak,
-                         "dropped": [n for n, on in zip(names, keep, strict=True) if not on]},
+            estimate=total, dark_figure=dark, interval=interval, warnings=tuple(warnings),
+            diagnostics=diagnostics,
         )
         return self

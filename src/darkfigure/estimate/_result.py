@@ -116,20 +116,35 @@ class Estimate:
             )
         else:
             header.append(("interval", "none computed"))
-        summary = Summary("Population estimate", header=tuple(header), warnings=self.warnings,
-                          notes=tuple(self._notes()))
+        summary = Summary(
+            "Population estimate",
+            header=tuple(header),
+            warnings=self.warnings,
+            notes=tuple(self._notes()),
+        )
         candidates = self.diagnostics.get("candidates")
         if candidates:
             criteria = [k for k in ("bic", "aic") if k in candidates[0]]
             summary = summary.with_table(
-                "Best models", ("model", "estimate", *criteria, "Δ"),
-                [(c["model"], round(c["estimate"]), *(round(c[k], 2) for k in criteria),
-                  round(c["delta"], 2)) for c in candidates])
+                "Best models",
+                ("model", "estimate", *criteria, "Δ"),
+                [
+                    (
+                        c["model"],
+                        round(c["estimate"]),
+                        *(round(c[k], 2) for k in criteria),
+                        round(c["delta"], 2),
+                    )
+                    for c in candidates
+                ],
+            )
         chosen = self.diagnostics.get("bootstrap", {}).get("models_chosen")
         if chosen:
             summary = summary.with_table(
-                "Models chosen in the bootstrap replicates", ("model", "share"),
-                [(c["model"], f"{c['share']:.1%}") for c in chosen])
+                "Models chosen in the bootstrap replicates",
+                ("model", "share"),
+                [(c["model"], f"{c['share']:.1%}") for c in chosen],
+            )
         return summary
 
     def _notes(self) -> list[str]:
@@ -141,7 +156,8 @@ class Estimate:
             notes.append(
                 f"bootstrap: {boot['replicates']} {boot.get('resample', '')} replicates "
                 f"(seed {boot.get('seed')}), selection redone in each; {boot.get('failed', 0)} "
-                "failed" + (f"; BCa acceleration {accel:.4f}" if accel is not None else ""))
+                "failed" + (f"; BCa acceleration {accel:.4f}" if accel is not None else "")
+            )
         dropped = self.diagnostics.get("not_estimable")
         searched = self.diagnostics.get("models_searched")
         if searched:
@@ -149,6 +165,11 @@ class Estimate:
             notes.append(
                 f"{searched:,} hierarchical models searched: "
                 f"{dropped['count'] if dropped else 0:,} not estimable and left out"
-                + (f", {pruned:,} not fitted because a bound on their criterion shows they "
-                   "cannot be among the best" if pruned else ""))
+                + (
+                    f", {pruned:,} not fitted because a bound on their criterion shows they "
+                    "cannot be among the best"
+                    if pruned
+                    else ""
+                )
+            )
         return notes

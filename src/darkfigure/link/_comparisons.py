@@ -12,7 +12,34 @@ from __future__ import annotations
 
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
-from splink.internals.comparison_level_library import CustomLevel, ElseLevel
+from splink.internals.comparison_level_library import CustomLevel as _SplinkCustomLevel
+from splink.internals.comparison_level_library import ElseLevel
+from splink.internals.dialects import SplinkDialect
+
+# Our SQL is DuckDB's; for Spark the few list functions and the lambda syntax are renamed
+# (sqlglot's own translation turns list_has_any into an operator Spark lacks).
+_SPARK_NAMES = (
+    ("len(list_filter(", "size(filter("), ("len(list_intersect(", "size(array_intersect("),
+    ("list_has_any(", "arrays_overlap("), ("list_contains(", "array_contains("),
+    ("list_max(list_transform(", "array_max(transform("),
+    ("jaro_winkler_similarity(", "jaro_winkler("), ("len(addr_tokens", "size(addr_tokens"),
+    ("lambda x: ", "x -> "), ("lambda t: ", "t -> "), ("lambda u: ", "u -> "),
+)
+
+
+class CustomLevel(_SplinkCustomLevel):
+    """A custom level written in DuckDB SQL, renamed for Spark when that is the engine."""
+
+    def __init__(self, sql_condition: str, label_for_charts: str | None = None) -> None:
+        super().__init__(sql_condition, label_for_charts)
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        sql = self.sql_condition
+        if sql_dialect.sql_dialect_str == "spark":
+            for duckdb_name, spark_name in _SPARK_NAMES:
+                sql = sql.replace(duckdb_name, spark_name)
+        return sql
+
 
 __all__ = [
     "AddressComparison",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import tempfile
 from collections.abc import Iterator
 from typing import Any, Literal
 
@@ -59,10 +60,17 @@ def make_db_api(backend: str = "duckdb", *, threads: int | None = None,
             raise MissingDependencyError(
                 "the spark backend needs pyspark: pip install 'pyspark>=3.5,<4' "
                 "(and Java 11 or 17), or use --backend duckdb") from None
+        from splink.backends.spark import similarity_jar_location
+
+        # Splink's string-similarity functions (jaro_winkler) are Scala UDFs in its jar.
         spark = SparkSession.getActiveSession() or (
             SparkSession.builder.master(f"local[{threads or os.cpu_count() or 1}]")
-            .appName("darkfigure-link").config("spark.ui.enabled", "false").getOrCreate())
+            .appName("darkfigure-link").config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.jars", similarity_jar_location()).getOrCreate())
         spark.sparkContext.setLogLevel("ERROR")
+        # Splink checkpoints intermediate tables; Spark needs a place for them.
+        spark.sparkContext.setCheckpointDir(temp_dir or tempfile.mkdtemp(prefix="darkfigure-"))
         return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call,unused-ignore]
     raise LinkError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 

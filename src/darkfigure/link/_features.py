@@ -119,7 +119,7 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
     keys = name_keys(parts, zh, chinese=chinese, canonical=canonical_token)
     nested = [sorted(k) for k in keys]
     flat = sorted({k for ks in keys for k in ks})
-    long = sorted({k for ks in keys if len(ks) == 1 for k in ks if len(k) >= 5})
+    long = sorted({k for ks in keys if len(ks) == 1 for k in ks if len(k) >= 4})
     # Blocking keys: every key of one syllable joined with every key of another (order-free),
     # so two names sharing two syllables in any spelling share a blocking key.
     pairs: set[str] = set()
