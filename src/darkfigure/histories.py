@@ -8,16 +8,20 @@ two lists. Duplicate histories are summed. It also turns linked records (one row
 
 from __future__ import annotations
 
+import csv
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from darkfigure.errors import TableError
+
+if TYPE_CHECKING:  # pandas is imported only where frames are handled: it costs ~0.3 s to load
+    import pandas as pd
 
 __all__ = ["CaptureHistories", "build_histories", "read_histories"]
 
@@ -39,6 +43,7 @@ class CaptureHistories:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> frame = pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 3, 2]})
     >>> t = CaptureHistories.from_frame(frame)
     >>> t.observed, t.lists
@@ -94,38 +99,45 @@ class CaptureHistories:
             are negative, fractional or missing, or an all-zero history row. The message names
             ``source``, the row (1-based, header excluded) and the column.
         """
-        if COUNT not in frame.columns:
-            raise TableError(
-                f"{source}: no '{COUNT}' column; a capture-history table has one "
-                "0/1 column per list and a 'count' column"
-            )
+        import pandas as pd
+
         lists = [str(c) for c in frame.columns if c != COUNT]
-        if len(lists) < 2:
-            raise TableError(
-                f"{source}: {len(lists)} list column(s); estimation needs at least 2 lists"
-            )
-        if len(set(lists)) != len(lists):
-            raise TableError(f"{source}: duplicate list column names")
+        _check_header(source, [str(c) for c in frame.columns])
         if frame.empty:
             raise TableError(f"{source}: no rows")
-        patterns = np.empty((len(frame), len(lists)), dtype=np.int8)
-        for j, name in enumerate(lists):
-            values = pd.to_numeric(frame[name], errors="coerce")
-            bad = ~values.isin([0, 1])
+        columns = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+                   for c in frame.columns if c != COUNT]
+        counts = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(dtype=float)
+
+        def raw(column: str, row: int) -> object:
+            return frame[column].iloc[row - 1]
+
+        return cls._checked(source, lists, columns, counts, raw)
+
+    @classmethod
+    def _checked(cls, source: str, lists: list[str], columns: list[npt.NDArray[np.float64]],
+                 counts: npt.NDArray[np.float64], raw: Callable[[str, int], object]
+                 ) -> CaptureHistories:
+        """Validate parsed list columns and counts (NaN = not a number); sum duplicates.
+
+        ``raw(column, row)`` gives the cell as read, quoted in the error message.
+        """
+        patterns = np.empty((counts.size, len(lists)), dtype=np.int8)
+        for j, (name, values) in enumerate(zip(lists, columns, strict=True)):
+            bad = (values != 0) & (values != 1)
             if bad.any():
-                row = int(np.argmax(bad.to_numpy())) + 1
+                row = int(np.argmax(bad)) + 1
                 raise TableError(
                     f"{source}: row {row}, column '{name}': list columns must be 0 or 1 "
-                    f"(got {frame[name].iloc[row - 1]!r})"
+                    f"(got {raw(name, row)!r})"
                 )
-            patterns[:, j] = values.to_numpy(dtype=np.int8)
-        counts = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(dtype=float)
+            patterns[:, j] = values.astype(np.int8)
         bad_count = ~np.isfinite(counts) | (counts < 0) | (counts != np.round(counts))
         if bad_count.any():
             row = int(np.argmax(bad_count)) + 1
             raise TableError(
                 f"{source}: row {row}, column '{COUNT}': counts must be whole numbers "
-                f">= 0 (got {frame[COUNT].iloc[row - 1]!r})"
+                f">= 0 (got {raw(COUNT, row)!r})"
             )
         zero_rows = patterns.sum(axis=1) == 0
         if zero_rows.any():
@@ -139,6 +151,8 @@ class CaptureHistories:
 
     def to_frame(self) -> pd.DataFrame:
         """The table in the contract's form (one 0/1 column per list, then ``count``)."""
+        import pandas as pd
+
         frame = pd.DataFrame(self.patterns.astype(np.int64), columns=list(self.lists))
         frame[COUNT] = self.counts
         return frame
@@ -166,8 +180,33 @@ class CaptureHistories:
         return CaptureHistories.from_cells(table.lists, table.cell_counts())
 
 
+def _check_header(source: str, header: list[str]) -> None:
+    if COUNT not in header:
+        raise TableError(
+            f"{source}: no '{COUNT}' column; a capture-history table has one "
+            "0/1 column per list and a 'count' column"
+        )
+    lists = [c for c in header if c != COUNT]
+    if len(lists) < 2:
+        raise TableError(
+            f"{source}: {len(lists)} list column(s); estimation needs at least 2 lists"
+        )
+    if len(set(lists)) != len(lists):
+        raise TableError(f"{source}: duplicate list column names")
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")
+
+
 def read_histories(path: str | os.PathLike[str]) -> CaptureHistories:
     """Read and validate a capture-history CSV.
+
+    The table is small, so it is read with the standard library (loading pandas would cost
+    more than the estimation of a simple model).
 
     Raises
     ------
@@ -175,19 +214,44 @@ def read_histories(path: str | os.PathLike[str]) -> CaptureHistories:
         The file is missing, unreadable, or breaks the table contract.
     """
     path = Path(path)
+
+    def unreadable(kind: str) -> TableError:
+        return TableError(
+            f"{path}: not a readable CSV table ({kind}); "
+            "expected one 0/1 column per list and a 'count' column"
+        )
+
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            rows = [row for row in csv.reader(f) if row]  # blank lines are skipped
     except FileNotFoundError:
         raise TableError(f"{path}: no such file") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-        raise TableError(
-            f"{path}: not a readable CSV table ({type(error).__name__}); "
-            "expected one 0/1 column per list and a 'count' column"
-        ) from None
-    return CaptureHistories.from_frame(frame, source=str(path))
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise unreadable(type(error).__name__) from None
+    if not rows:
+        raise unreadable("no header")
+    header, body = rows[0], rows[1:]
+    if any(len(row) > len(header) for row in body):
+        raise unreadable("a row has more fields than the header")
+    _check_header(str(path), header)
+    if not body:
+        raise TableError(f"{path}: no rows")
+    # Short rows are padded with empty cells, which then fail validation with their location.
+    cells = [row + [""] * (len(header) - len(row)) for row in body]
+    columns = {name: [row[j] for row in cells] for j, name in enumerate(header)}
+    lists = [c for c in header if c != COUNT]
+    parsed = [np.array([_number(v) for v in columns[c]]) for c in lists]
+    counts = np.array([_number(v) for v in columns[COUNT]])
+
+    def raw(column: str, row: int) -> object:
+        return columns[column][row - 1]
+
+    return CaptureHistories._checked(str(path), lists, parsed, counts, raw)
 
 
 def _table_of(records: pd.DataFrame, lists: Sequence[str]) -> CaptureHistories:
+    import pandas as pd
+
     seen = records[["person_key", "list_name"]].drop_duplicates()
     position = {name: i for i, name in enumerate(lists)}
     bits = seen["list_name"].map(lambda name: 1 << position[name]).to_numpy(dtype=np.int64)

@@ -185,7 +185,22 @@ def demo(
         )
         progress.update(task, total=1, completed=1)
 
-    interval = "none computed" if result.lower is None else f"{result.lower:,} – {result.upper:,}"
+    upper = "no upper bound" if result.upper is None else f"{result.upper:,}"
+    interval = "none computed" if result.lower is None else f"{result.lower:,} – {upper}"
+    # The truth is known only because the data are simulated: say plainly when the interval
+    # misses it, as the report does, instead of letting the headline stand unqualified.
+    missed = result.lower is not None and (
+        truth < result.lower or (result.upper is not None and truth > result.upper)
+    )
+    warnings = (
+        (
+            "the interval does not contain the true total: an estimate can miss when its "
+            "assumptions fail (here, lists that see only part of the population and people who "
+            "differ in how visible they are; see docs/estimation.md)",
+        )
+        if missed
+        else ()
+    )
     out_console.print(
         Summary(
             "darkfigure demo (simulated data)",
@@ -197,5 +212,6 @@ def demo(
                 ("report", str(result.path)),
                 *((("pdf", str(result.pdf)),) if result.pdf else ()),
             ),
+            warnings=warnings,
         )
     )

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from statistics import NormalDist
 from typing import Any, Self
 
 import numpy as np
@@ -32,8 +33,13 @@ __all__ = ["Bootstrap", "bca_limits"]
 FloatArray = npt.NDArray[np.float64]
 KINDS = ("bca", "percentile")
 RESAMPLES = ("multinomial", "parametric")
-#: Replicates per task handed to a worker process.
-CHUNK = 125
+#: Replicates in the first task, run in this process and timed to decide on worker processes.
+PROBE = 50
+#: Most replicates per later task. Large tasks make large Newton batches (the per-call cost of
+#: NumPy dominates small ones); tasks are fixed by the number of tables alone, never by the
+#: number of processes, so the result does not depend on ``jobs``.
+CHUNK = 250
+_NORMAL = NormalDist()
 
 
 def _quantile(values: FloatArray, probs: FloatArray) -> FloatArray:
@@ -53,13 +59,21 @@ def bca_limits(replicates: FloatArray, point: float, acceleration: float,
     >>> used.round(3).tolist()
     [0.025, 0.975]
     """
-    from scipy.special import ndtr, ndtri
-
-    z0 = ndtri(np.mean(replicates < point))
-    za = ndtri(probs)
+    z0 = _ndtri(float(np.mean(replicates < point)))
+    za = np.array([_ndtri(float(p)) for p in probs])
     shifted = z0 + za
-    adjusted = ndtr(z0 + shifted / (1.0 - acceleration * shifted))
+    adjusted = np.array([_NORMAL.cdf(float(z)) for z in z0 + shifted / (1.0 - acceleration
+                                                                            * shifted)])
     return _quantile(replicates, adjusted), adjusted
+
+
+def _ndtri(p: float) -> float:
+    """Standard normal quantile, ±inf at 0 and 1 (as ``scipy.special.ndtri``, without SciPy)."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return _NORMAL.inv_cdf(p)
 
 
 class Bootstrap:
@@ -145,12 +159,14 @@ class Bootstrap:
             sizes = rng.binomial(total, fitted.sum() / point.estimate, size=self.n_resamples)
             draws = np.stack([rng.multinomial(s, fitted / fitted.sum()) for s in sizes]).astype(
                 np.float64)
-        totals, labels = self._run(inner, table, draws, progress)
-        # Jackknife: remove one person from each observed history in turn.
+        # Jackknife: remove one person from each observed history in turn. Its tables go to
+        # the same workers as the replicates (in tasks of their own), so one pool serves both.
         positive = np.flatnonzero(y > 0)
         jack_tables = np.repeat(y[None, :], positive.size, axis=0)
         jack_tables[np.arange(positive.size), positive] -= 1.0
-        jack, _ = self._run(inner, table, jack_tables, None)
+        all_totals, all_labels = self._run(inner, table, [draws, jack_tables], progress)
+        totals, labels = all_totals[: self.n_resamples], all_labels[: self.n_resamples]
+        jack = all_totals[self.n_resamples :]
         weights = y[positive]
         warnings = list(point.warnings)
         self.replicates_ = totals
@@ -173,9 +189,7 @@ class Bootstrap:
         else:
             warnings.append("the jackknife for the BCa acceleration failed on some histories")
         reps = totals[ok]
-        from scipy.special import ndtri
-
-        self.bias_ = float(ndtri(np.mean(reps < point.estimate)))
+        self.bias_ = _ndtri(float(np.mean(reps < point.estimate)))
         self.acceleration_ = acceleration
         kind = self.kind
         if kind == "bca" and (math.isfinite(acceleration) and math.isfinite(self.bias_)):
@@ -210,29 +224,32 @@ class Bootstrap:
         self.inner_ = inner
         return self
 
-    def _run(self, inner: Any, table: CaptureHistories, tables: FloatArray,
+    def _run(self, inner: Any, table: CaptureHistories, parts: list[FloatArray],
              progress: Callable[[int, int], None] | None) -> tuple[FloatArray, list[str]]:
-        """Replicate totals, chunk by chunk; chunks go to worker processes when it pays.
+        """Totals and chosen models of every table of ``parts``, in order, task by task.
 
-        The first chunk runs here and is timed; with ``jobs=None`` a pool is used only if the
-        rest would take more than about a second (starting workers costs a fraction of that).
+        The first task (``PROBE`` tables) runs here and is timed; with ``jobs=None`` worker
+        processes are used only if the rest would take more than about a second (starting
+        them costs a fraction of that). Each part is cut into tasks on its own.
         """
         import time
 
-        chunks = [tables[i : i + CHUNK] for i in range(0, tables.shape[0], CHUNK)]
+        chunks = [part[lo : lo + size] for part in parts for lo, size in _tasks(part.shape[0])]
+        n_tables = sum(part.shape[0] for part in parts)
         results: list[tuple[FloatArray, list[str]]] = []
 
         def done(result: tuple[FloatArray, list[str]]) -> None:
             results.append(result)
             if progress is not None:
-                progress(sum(r[0].size for r in results), tables.shape[0])
+                progress(sum(r[0].size for r in results), n_tables)
 
         started = time.perf_counter()
         done(_replicate(inner, table, chunks[0]))
         rest = chunks[1:]
         jobs = self.jobs
         if jobs is None:
-            slow = (time.perf_counter() - started) * len(rest) > 1.0
+            per_table = (time.perf_counter() - started) / max(chunks[0].shape[0], 1)
+            slow = per_table * sum(c.shape[0] for c in rest) > 1.0
             jobs = min(os.cpu_count() or 1, len(rest)) if slow else 1
         if jobs <= 1 or len(rest) <= 1:
             for chunk in rest:
@@ -245,6 +262,25 @@ class Bootstrap:
         totals = np.concatenate([r[0] for r in results])
         labels = [label for r in results for label in r[1]]
         return totals, labels
+
+
+def _tasks(n: int) -> list[tuple[int, int]]:
+    """``(start, size)`` of the tasks for ``n`` tables: ``PROBE`` first, then even chunks.
+
+    Examples
+    --------
+    >>> _tasks(1000)
+    [(0, 50), (50, 238), (288, 238), (526, 237), (763, 237)]
+    >>> _tasks(30)
+    [(0, 30)]
+    """
+    if n <= PROBE:
+        return [(0, n)] if n else []
+    rest = n - PROBE
+    count = -(-rest // CHUNK)
+    sizes = [rest // count + (1 if i < rest % count else 0) for i in range(count)]
+    starts = np.cumsum([PROBE, *sizes[:-1]]).tolist()
+    return [(0, PROBE), *zip(starts, sizes, strict=True)]
 
 
 @single_blas_thread

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from darkfigure.estimate._design import term_name
 
-__all__ = ["Face", "face", "lp_exists", "problem"]
+__all__ = ["Face", "face", "lp_exists", "mle_exists", "problem"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -55,6 +55,41 @@ def face(xmat: FloatArray, y: FloatArray, terms: Sequence[int], cols: BoolArray)
     zero[0] = False  # the intercept's margin is the observed total
     cells_on = np.asarray(~(xmat[:, zero] > 0).any(axis=1), dtype=bool)
     return Face(cols & ~zero, cells_on, tuple(terms[int(j)] for j in np.flatnonzero(zero)))
+
+
+def mle_exists(xmat: FloatArray, y: FloatArray) -> bool:
+    """Whether the MLE is finite on active cells and columns (``X``, ``y``); exact.
+
+    Haberman (1974): the MLE fails to exist iff some direction ``d`` has ``Xd ≥ 0``, ``Xd ≠ 0``
+    and ``(Xd)ᵢ = 0`` on every history with ``yᵢ > 0`` (the likelihood then rises forever along
+    ``−d``). Such ``d`` lie in the null space of the design rows of the positive histories, so:
+
+    * that null space is ``{0}`` (the usual case): the MLE exists, no LP needed;
+    * it is one-dimensional, spanned by ``v``: the MLE fails iff ``Xv`` on the zero histories
+      is non-zero and of one sign (``v`` or ``−v``);
+    * otherwise the Fienberg–Rinaldo linear programme decides (:func:`lp_exists`).
+
+    Examples
+    --------
+    >>> x = np.array([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])  # A, B, AB
+    >>> mle_exists(x, np.array([4.0, 3.0, 2.0])), mle_exists(x, np.array([4.0, 3.0, 0.0]))
+    (True, False)
+    """
+    positive = y > 0
+    if not positive.any():
+        return False
+    _, sing, vt = np.linalg.svd(xmat[positive], full_matrices=True)
+    tol = max(xmat.shape) * np.finfo(np.float64).eps * (sing[0] if sing.size else 0.0)
+    nullity = xmat.shape[1] - int((sing > tol).sum())
+    if nullity == 0:
+        return True
+    if nullity == 1:
+        along = xmat[~positive] @ vt[-1]
+        along = np.where(np.abs(along) > 1e-9, along, 0.0)
+        if not along.any():
+            return True
+        return not (bool((along >= 0).all()) or bool((along <= 0).all()))
+    return lp_exists(xmat, y)
 
 
 def lp_exists(xmat: FloatArray, y: FloatArray) -> bool:
@@ -94,7 +129,7 @@ def problem(xmat: FloatArray, y: FloatArray, terms: Sequence[int], cols: BoolArr
             f"determine the model's {int(f.cols.sum())} parameters, so the dark figure is not "
             "identified; drop interactions or merge lists"
         )
-    if check_lp and not lp_exists(xa, y[f.cells]):
+    if check_lp and not mle_exists(xa, y[f.cells]):
         return (
             f"no finite maximum-likelihood estimate{where}: the observed counts lie on the "
             "boundary of the model (Fienberg–Rinaldo linear-programming test), so some history "

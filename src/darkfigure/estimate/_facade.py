@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from darkfigure._summary import Summary
 from darkfigure.errors import NotEstimableError, SettingsError
@@ -16,6 +14,9 @@ from darkfigure.estimate._bootstrap import Bootstrap
 from darkfigure.estimate._methods import METHODS, MethodOptions
 from darkfigure.estimate._result import Estimate
 from darkfigure.histories import CaptureHistories, build_histories, read_histories
+
+if TYPE_CHECKING:  # only strata need pandas, and they receive a frame already loaded
+    import pandas as pd
 
 __all__ = ["StrataEstimates", "estimate_population", "estimate_strata"]
 

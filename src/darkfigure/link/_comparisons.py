@@ -114,6 +114,9 @@ class BirthComparison(ComparisonCreator):
                         "same month, day missing or close"),
             CustomLevel("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
                         "same year, month missing"),
+            # Two full dates in the same year that differ (not a swap, not a near day) say
+            # more against a match than an age that fits: kept apart from the next level.
+            CustomLevel("dob_y_l = dob_y_r", "same year, different date"),
             CustomLevel("by_lo_l <= by_hi_r AND by_lo_r <= by_hi_l", "birth years consistent"),
             CustomLevel("by_lo_l <= by_hi_r + 3 AND by_lo_r <= by_hi_l + 3",
                         "within three years"),

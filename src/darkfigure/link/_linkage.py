@@ -255,7 +255,8 @@ def link_records(
     report("clustering")
     candidates = components(len(frame), scored.pairs, threshold)
     within = score_within(scored.linker, candidates)
-    pairs = pd.concat([scored.pairs[["unique_id_l", "unique_id_r", "match_probability"]], within],
+    pairs = pd.concat([scored.pairs[["unique_id_l", "unique_id_r", "match_probability",
+                                     "evidence"]], within],
                       ignore_index=True).drop_duplicates(["unique_id_l", "unique_id_r"])
     labels = cluster(candidates, pairs, threshold)
     # person keys numbered in order of first appearance, so the same input gives the same keys

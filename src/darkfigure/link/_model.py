@@ -88,7 +88,7 @@ def _settings(*, address: bool, large: bool) -> SettingsCreator:
 class Scored:
     """Scored candidate pairs and the trained model (no record values)."""
 
-    pairs: pd.DataFrame            #: unique_id_l, unique_id_r, match_probability, match_weight
+    pairs: pd.DataFrame            #: unique_id_l/_r, match_probability, match_weight, evidence
     parameters: pd.DataFrame       #: comparison, level, m, u, bayes_factor, match_weight
     model_json: dict[str, Any]     #: Splink's model (settings + trained m/u), value-free
     prior: float                   #: trained probability that two random records match
@@ -108,6 +108,54 @@ def _parameters(model: dict[str, Any]) -> pd.DataFrame:
                          "bayes_factor": bf, "match_weight": float(np.log2(bf)) if bf > 0 else
                          float("nan")})
     return pd.DataFrame(rows)
+
+
+def _train_m(linker: Any, n: int) -> None:
+    """EM sessions for m. Birth is trained on pairs with the same name of two or more
+    syllables: one-word names (nicknames like "Lily") would make EM take "same nickname"
+    for "match"."""
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            level._trained_m_probabilities = []     # a new round replaces the previous one
+    for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, max_pairs=2e6 if n > LARGE else None)
+
+
+def _train_u_on_random_pairs(linker: Any) -> None:
+    """Re-estimate u by EM on a random sample of pairs, with m and the prior held fixed.
+
+    Random sampling counts every agreement among random pairs as chance, but on lists of a
+    few thousand records the true matches among them are about as many as chance agreements
+    on a full date of birth, a phone or a document, so u comes out several times too high.
+    EM on the same kind of random sample (pairs of records that drew the same random bucket,
+    ``rnd_bucket``) weighs each pair by the model's probability that it is *not* a match,
+    which takes the matches out. A level that no non-match reaches keeps half a pair's worth
+    of u (it is never zero).
+    """
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            level._trained_u_probabilities = []   # this estimate replaces the first
+    session = linker.training.estimate_parameters_using_expectation_maximisation(
+        "l.rnd_bucket = r.rnd_bucket", fix_probability_two_random_records_match=True,
+        fix_m_probabilities=True, fix_u_probabilities=False)
+    del session
+    for comparison in linker._settings_obj.comparisons:
+        levels = comparison._comparison_levels_excluding_null
+        seen = [lv.u_probability for lv in levels if isinstance(lv.u_probability, float)
+                and lv.u_probability > 0]
+        smallest = min(seen) / 2 if seen else 1e-6
+        for level in levels:
+            u = level.u_probability
+            if not isinstance(u, float) or u <= 0:
+                level.u_probability = smallest
+            level._fix_u_probability = True
+
+
+def _prior_weight(linker: Any) -> float:
+    """log2 of the prior odds: match weight minus this is the pair's own evidence."""
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    return float(np.log2(prior / (1 - prior)))
 
 
 def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | None = None,
@@ -132,6 +180,12 @@ def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | 
     """
     report = step or (lambda _: None)
     n = len(features)
+    sampled = min(1e6, max(1e5, n * (n - 1) / 2))
+    # A random bucket per record: pairs within a bucket are a random sample of about
+    # ``sampled`` pairs, on which u is re-estimated (see _train_u_on_random_pairs).
+    buckets = max(1, round(n * (n - 1) / 2 / sampled))
+    features = features.assign(
+        rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64))
     with quiet_splink():
         db_api = make_db_api(backend)
         with engine_errors("loading the records"):
@@ -145,21 +199,22 @@ def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | 
                 recall=0.6)
         report("estimating u")
         with engine_errors("estimating u by random sampling"):
-            linker.training.estimate_u_using_random_sampling(
-                max_pairs=min(1e6, max(1e5, n * (n - 1) / 2)), seed=seed)
+            linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=seed)
         report("EM training")
         with engine_errors("training by expectation maximisation"):
-            # Birth is trained on pairs with the same name of two or more syllables: one-word
-            # names (nicknames like "Lily") would make EM take "same nickname" for "match".
-            for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, max_pairs=2e6 if n > 50_000 else None)
+            _train_m(linker, n)
+            # The random pairs that estimated u include true matches; on lists this small
+            # they are as common as chance agreement on a phone or document. Take them out
+            # (with the trained prior and m) and train m again against the corrected u.
+            _train_u_on_random_pairs(linker)
+            _train_m(linker, n)
         report("scoring pairs")
         with engine_errors("scoring pairs"):
             predictions = linker.inference.predict(threshold_match_probability=FLOOR)
             pairs = predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call]
             model = linker.misc.save_model_to_json()
     pairs = pairs[["unique_id_l", "unique_id_r", "match_weight", "match_probability"]]
+    pairs = pairs.assign(evidence=pairs["match_weight"] - _prior_weight(linker))
     pairs = pairs.astype({"unique_id_l": np.int64, "unique_id_r": np.int64})
     return Scored(pairs.reset_index(drop=True), _parameters(model), model,
                   float(model.get("probability_two_random_records_match", float("nan"))), linker)
@@ -171,6 +226,12 @@ def components(n: int, pairs: pd.DataFrame, threshold: float) -> npt.NDArray[np.
     return _components(n, keep["unique_id_l"].to_numpy(), keep["unique_id_r"].to_numpy())
 
 
+#: A pair whose own evidence (match weight without the prior) is below this, a thousand to one
+#: against, never ends up in one cluster: two full dates of birth and two document numbers
+#: that differ are two people, however well a third record fits both.
+CONFLICT_WEIGHT = -10.0
+
+
 def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float, *,
             max_size: int = 400) -> npt.NDArray[np.int64]:
     """Split connected components by average linkage so that chains do not merge people.
@@ -178,34 +239,74 @@ def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float
     Transitive closure lets one wrong link join two people, and a nickname shared by many
     records can join dozens. Inside each component of 3 to ``max_size`` records, with every
     pair scored (``pairs`` must include them, see :func:`score_within`; a pair absent counts as
-    probability 0), groups are merged only while their *average* pairwise match probability
-    is at least ``threshold``.
+    probability 0), groups are merged best first, only while their *average* pairwise match
+    probability is at least ``threshold``, and never across a pair whose ``evidence`` column
+    is below :data:`CONFLICT_WEIGHT`.
     """
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import squareform
-
     sizes = np.bincount(labels)
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     inside = (labels[left] == labels[right]) & (sizes[labels[left]] >= 3) & (
         sizes[labels[left]] <= max_size)
+    evidence = (pairs["evidence"].to_numpy(dtype=float) if "evidence" in pairs
+                else np.zeros(len(pairs)))
     out = labels.copy()
     next_label = int(labels.max()) + 1 if len(labels) else 0
     frame = pd.DataFrame({"l": left[inside], "r": right[inside], "c": labels[left[inside]],
-                          "p": pairs["match_probability"].to_numpy()[inside]})
+                          "p": pairs["match_probability"].to_numpy()[inside],
+                          "veto": evidence[inside] < CONFLICT_WEIGHT})
     for _, group in frame.groupby("c", sort=False):
         ids = np.unique(np.concatenate([group["l"].to_numpy(), group["r"].to_numpy()]))
         position = pd.Series(np.arange(len(ids)), index=ids)
-        distance = np.ones((len(ids), len(ids)))
         i = position[group["l"]].to_numpy()
         j = position[group["r"]].to_numpy()
-        distance[i, j] = distance[j, i] = 1 - group["p"].to_numpy()
-        np.fill_diagonal(distance, 0)
-        tree = linkage(squareform(distance, checks=False), method="average")
-        sub = fcluster(tree, t=1 - threshold + 1e-12, criterion="distance")
+        probability = np.zeros((len(ids), len(ids)))
+        probability[i, j] = probability[j, i] = group["p"].to_numpy()
+        veto = np.zeros((len(ids), len(ids)), dtype=bool)
+        veto[i, j] = veto[j, i] = group["veto"].to_numpy()
+        sub = _average_linkage(probability, veto, threshold)
         out[ids] = next_label + sub
         next_label += int(sub.max()) + 1
     return np.asarray(np.unique(out, return_inverse=True)[1], dtype=np.int64)
+
+
+def _average_linkage(probability: npt.NDArray[np.float64], veto: npt.NDArray[np.bool_],
+                     threshold: float) -> npt.NDArray[np.int64]:
+    """Agglomerate records, best average first, while the average is at least ``threshold``
+    and no vetoed pair would be joined; a group label per record.
+
+    Examples
+    --------
+    >>> p = np.array([[0, .9, .9], [.9, 0, .0], [.9, .0, 0]])
+    >>> _average_linkage(p, np.zeros((3, 3), bool), 0.5).tolist()
+    [0, 0, 1]
+    >>> _average_linkage(p, np.zeros((3, 3), bool), 0.3).tolist()
+    [0, 0, 0]
+    >>> veto = np.zeros((3, 3), bool); veto[1, 2] = veto[2, 1] = True
+    >>> _average_linkage(p, veto, 0.3).tolist()
+    [0, 0, 1]
+    """
+    k = len(probability)
+    sums = probability.copy()
+    counts = np.ones(k)
+    veto = veto.copy()
+    active = np.ones(k, dtype=bool)
+    label = np.arange(k)
+    while True:
+        average = sums / np.outer(counts, counts)
+        average[veto | ~active[:, None] | ~active[None, :]] = -1.0
+        np.fill_diagonal(average, -1.0)
+        a, b = np.unravel_index(int(np.argmax(average)), average.shape)
+        if average[a, b] < threshold:
+            break
+        sums[a] += sums[b]
+        sums[:, a] = sums[a]
+        counts[a] += counts[b]
+        veto[a] |= veto[b]
+        veto[:, a] = veto[a]
+        active[b] = False
+        label[label == b] = a
+    return np.asarray(np.unique(label, return_inverse=True)[1], dtype=np.int64)
 
 
 def _components(n: int, left: npt.NDArray[np.int64],
@@ -236,11 +337,14 @@ def score_within(linker: Any, labels: npt.NDArray[np.int64], *,
     if not keep.any():
         return pd.DataFrame({"unique_id_l": np.array([], dtype=np.int64),
                              "unique_id_r": np.array([], dtype=np.int64),
-                             "match_probability": np.array([], dtype=float)})
+                             "match_probability": np.array([], dtype=float),
+                             "evidence": np.array([], dtype=float)})
     members = pd.DataFrame({"cluster_id": labels[keep], "unique_id": np.nonzero(keep)[0]})
     with quiet_splink(), engine_errors("scoring pairs inside clusters"):
         table = linker._db_api.register(members)
         scored = linker.inference._score_missing_cluster_edges(table).as_pandas_dataframe()
     return pd.DataFrame({"unique_id_l": scored["unique_id_l"].to_numpy(dtype=np.int64),
                          "unique_id_r": scored["unique_id_r"].to_numpy(dtype=np.int64),
-                         "match_probability": scored["match_probability"].to_numpy(dtype=float)})
+                         "match_probability": scored["match_probability"].to_numpy(dtype=float),
+                         "evidence": scored["match_weight"].to_numpy(dtype=float)
+                         - _prior_weight(linker)})
