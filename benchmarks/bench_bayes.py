@@ -54,9 +54,11 @@ def _rel(ours: float, theirs: float) -> str:
 
 def _lcmcr() -> None:
     print("lcmcr: 4 chains x (500 warm-up + 10,000 burn-in + 1,000 draws x thin 100) sweeps")
-    print(f"{'table':13} {'seed':>4} {'median':>9} {'lower':>9} {'upper':>9}   vs R: median "
-          f"lower  upper  {'R-hat':>6} {'ESS':>6} {'CPU s':>6} {'wall s':>6} "
-          f"{'us/sweep':>8} {'ESS/CPU s':>9} {'R ESS/s <=':>10}")
+    print(
+        f"{'table':13} {'seed':>4} {'median':>9} {'lower':>9} {'upper':>9}   vs R: median "
+        f"lower  upper  {'R-hat':>6} {'ESS':>6} {'CPU s':>6} {'wall s':>6} "
+        f"{'us/sweep':>8} {'ESS/CPU s':>9} {'R ESS/s <=':>10}"
+    )
     for name, (median, lower, upper, r_seconds) in R_LCMCR.items():
         table = read_histories(REFERENCE / f"{name}.csv")
         for seed in SEEDS:
@@ -69,17 +71,22 @@ def _lcmcr() -> None:
             assert est.interval is not None
             sweeps = fit.chains * (WARM_UP + fit.burn_in + fit.draws * fit.thin)
             r_rate = 1000 / r_seconds
-            print(f"{name:13} {seed:>4} {est.estimate:>9.1f} {est.interval.lower:>9.1f} "
-                  f"{est.interval.upper:>9.1f}   {_rel(est.estimate, median)} "
-                  f"{_rel(est.interval.lower, lower)} {_rel(est.interval.upper, upper)} "
-                  f"{fit.rhat_:>6.3f} {fit.ess_:>6.0f} {cpu:>6.1f} {wall:>6.1f} "
-                  f"{cpu / sweeps * 1e6:>8.1f} {fit.ess_ / cpu:>9.0f} {r_rate:>10.0f}", flush=True)
+            print(
+                f"{name:13} {seed:>4} {est.estimate:>9.1f} {est.interval.lower:>9.1f} "
+                f"{est.interval.upper:>9.1f}   {_rel(est.estimate, median)} "
+                f"{_rel(est.interval.lower, lower)} {_rel(est.interval.upper, upper)} "
+                f"{fit.rhat_:>6.3f} {fit.ess_:>6.0f} {cpu:>6.1f} {wall:>6.1f} "
+                f"{cpu / sweeps * 1e6:>8.1f} {fit.ess_ / cpu:>9.0f} {r_rate:>10.0f}",
+                flush=True,
+            )
 
 
 def _r_style_spread() -> None:
     """How much one R-style run (1 chain, 1,000 draws thinned by 100) moves between seeds."""
-    print("\nlcmcr, R-style single runs (1 chain, burn-in 10,000, 1,000 draws x thin 100), "
-          f"{len(SPREAD_SEEDS)} seeds: mean and s.d. across runs, relative to the mean")
+    print(
+        "\nlcmcr, R-style single runs (1 chain, burn-in 10,000, 1,000 draws x thin 100), "
+        f"{len(SPREAD_SEEDS)} seeds: mean and s.d. across runs, relative to the mean"
+    )
     print(f"{'table':13} {'median':>16} {'lower':>16} {'upper':>16}")
     for name in ("Artificial_3", "NewOrl_5"):
         table = read_histories(REFERENCE / f"{name}.csv")
@@ -91,8 +98,10 @@ def _r_style_spread() -> None:
             assert est.interval is not None
             rows.append((est.estimate, est.interval.lower, est.interval.upper))
         mean, sd = np.mean(rows, axis=0), np.std(rows, axis=0, ddof=1)
-        print(f"{name:13} " + " ".join(f"{m:>8.1f} ±{s / m:>5.1%}" for m, s in zip(mean, sd,
-                                                                                  strict=True)))
+        print(
+            f"{name:13} "
+            + " ".join(f"{m:>8.1f} ±{s / m:>5.1%}" for m, s in zip(mean, sd, strict=True))
+        )
 
 
 def _long_runs() -> None:
@@ -108,16 +117,23 @@ def _long_runs() -> None:
         est = fit.estimate_
         assert est.interval is not None
         chain_medians = ", ".join(f"{m:.0f}" for m in np.median(fit.draws_, axis=1))
-        print(f"{name:13} {est.estimate:>9.1f} [{est.interval.lower:.1f}, "
-              f"{est.interval.upper:.1f}]  R-hat {fit.rhat_:.3f}  ESS {fit.ess_:.0f}  "
-              f"chain medians {chain_medians}  CPU {cpu:.0f} s", flush=True)
+        print(
+            f"{name:13} {est.estimate:>9.1f} [{est.interval.lower:.1f}, "
+            f"{est.interval.upper:.1f}]  R-hat {fit.rhat_:.3f}  ESS {fit.ess_:.0f}  "
+            f"chain medians {chain_medians}  CPU {cpu:.0f} s",
+            flush=True,
+        )
 
 
 def _dga() -> None:
-    print("\ndga: delta = 2^-K, prior 1/N; 'ours' = integers to 2,000 then a geometric grid, "
-          "'R grid' = R's grid")
-    print(f"{'table':13} {'grid':7} {'median':>9} {'lower':>9} {'upper':>9}   vs R: median "
-          f"lower  upper  {'top p':>6} {'CPU s':>6} {'wall s':>6} {'R s':>5}")
+    print(
+        "\ndga: delta = 2^-K, prior 1/N; 'ours' = integers to 2,000 then a geometric grid, "
+        "'R grid' = R's grid"
+    )
+    print(
+        f"{'table':13} {'grid':7} {'median':>9} {'lower':>9} {'upper':>9}   vs R: median "
+        f"lower  upper  {'top p':>6} {'CPU s':>6} {'wall s':>6} {'R s':>5}"
+    )
     for name, (median, lower, upper, r_seconds, end) in R_DGA.items():
         table = read_histories(REFERENCE / f"{name}.csv")
         r_grid = np.linspace(1, end, 20_001) if end > 20_001 else np.arange(1, end + 1)
@@ -127,12 +143,14 @@ def _dga() -> None:
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
             est = fit.estimate_
             assert est.interval is not None
-            print(f"{name:13} {label:7} {est.estimate:>9.1f} {est.interval.lower:>9.1f} "
-                  f"{est.interval.upper:>9.1f}   {_rel(est.estimate, median)} "
-                  f"{_rel(est.interval.lower, lower)} {_rel(est.interval.upper, upper)} "
-                  f"{fit.model_probabilities_.max():>6.3f} {cpu:>6.2f} {wall:>6.2f} "
-                  f"{r_seconds:>5.2f}",
-                  flush=True)
+            print(
+                f"{name:13} {label:7} {est.estimate:>9.1f} {est.interval.lower:>9.1f} "
+                f"{est.interval.upper:>9.1f}   {_rel(est.estimate, median)} "
+                f"{_rel(est.interval.lower, lower)} {_rel(est.interval.upper, upper)} "
+                f"{fit.model_probabilities_.max():>6.3f} {cpu:>6.2f} {wall:>6.2f} "
+                f"{r_seconds:>5.2f}",
+                flush=True,
+            )
 
 
 def run() -> None:

@@ -119,10 +119,14 @@ def run() -> None:
                     tallies[setting, method].refused += 1
                 seconds[method] += time.process_time() - start
         print(f"{setting}: {replicates} replicates done", flush=True)
-    print(f"\nN = {TRUTH}, 4 lists, {replicates} replicates per setting; observed per setting "
-          "(median): " + ", ".join(f"{s} {int(np.median(observed[s]))}" for s in settings))
-    print("\n| setting | method | coverage of 95 % interval | median rel. error | "
-          "median rel. width | refused | warned | coverage without warning |")
+    print(
+        f"\nN = {TRUTH}, 4 lists, {replicates} replicates per setting; observed per setting "
+        "(median): " + ", ".join(f"{s} {int(np.median(observed[s]))}" for s in settings)
+    )
+    print(
+        "\n| setting | method | coverage of 95 % interval | median rel. error | "
+        "median rel. width | refused | warned | coverage without warning |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for setting in settings:
         for method in METHOD_NAMES:
@@ -133,8 +137,12 @@ def run() -> None:
             width = np.median(t.widths) if t.widths else math.nan
             quiet = t.fitted - t.warned
             quiet_share = f"{t.covered_quiet / quiet:.1%} of {quiet}" if quiet else "—"
-            print(f"| {setting} | {method} | {share:.1%} ± {se:.1%} | {error:+.1%} | "
-                  f"{width:.2f} | {t.refused} | {t.warned} | {quiet_share} |")
-    print("\nCPU seconds per fit: " + ", ".join(
-        f"{m} {seconds[m] / (replicates * len(settings)):.2f}" for m in METHOD_NAMES))
+            print(
+                f"| {setting} | {method} | {share:.1%} ± {se:.1%} | {error:+.1%} | "
+                f"{width:.2f} | {t.refused} | {t.warned} | {quiet_share} |"
+            )
+    print(
+        "\nCPU seconds per fit: "
+        + ", ".join(f"{m} {seconds[m] / (replicates * len(settings)):.2f}" for m in METHOD_NAMES)
+    )
     print("command: .venv/bin/python -m benchmarks coverage")

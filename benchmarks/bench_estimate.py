@@ -16,6 +16,7 @@ the reference README); ours were taken on the same machine kind, also shared wit
 from __future__ import annotations
 
 import csv
+import os
 import resource
 import subprocess
 import sys
@@ -29,8 +30,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "reference" / "mse"
 R_RESULTS = ROOT / "tests" / "estimate" / "reference" / "r_results.csv"
 DATASETS = ("Artificial_3", "UKdat", "UKdat_5", "Ned", "Ned_5", "NewOrl", "NewOrl_5")
-R_METHOD = {"bic": "bic_boot(ntop=all", "stepwise": "stepwise_boot",
-            "main": "fixed_main_effects_boot"}
+R_METHOD = {
+    "bic": "bic_boot(ntop=all",
+    "stepwise": "stepwise_boot",
+    "main": "fixed_main_effects_boot",
+}
 MSE_MAXORDER = {3: 2, 5: 3, 6: 2}
 
 
@@ -53,8 +57,9 @@ def _cpu() -> float:
 
 def _time(name: str, method: str) -> tuple[float, float, str]:
     table = read_histories(DATA / f"{name}.csv")
-    inner = LogLinear(selection=None if method == "main" else method,
-                      max_order=MSE_MAXORDER.get(table.n_lists, 2))
+    inner = LogLinear(
+        selection=None if method == "main" else method, max_order=MSE_MAXORDER.get(table.n_lists, 2)
+    )
     start, cpu = time.perf_counter(), _cpu()
     est = Bootstrap(inner, n_resamples=1000, seed=1234).fit(table).estimate_
     seconds, cpu = time.perf_counter() - start, _cpu() - cpu
@@ -63,27 +68,56 @@ def _time(name: str, method: str) -> tuple[float, float, str]:
     return seconds, cpu, f"{est.estimate:,.0f} [{iv.lower:,.0f}, {iv.upper:,.0f}]"
 
 
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def run() -> None:
     r_seconds = _r_seconds()
-    print("| data set | method | R seconds | ours: wall s | ours: CPU s | speed-up (wall) | "
-          "estimate [95% BCa] |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"{_load()} at the start")
+    print(
+        "| data set | method | R seconds | ours: wall s | ours: CPU s | speed-up (wall) | "
+        "speed-up (CPU) | estimate [95% BCa] |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for name in DATASETS:
         for method in ("bic", "stepwise", "main"):
             if name == "NewOrl" and method == "bic":
-                print(f"| {name} | bic | — (R refuses > 6 lists) | refused (2^28 models) | — | — "
-                      "| — |")
+                print(
+                    f"| {name} | bic | — (R refuses > 6 lists) | refused (2^28 models) | — | — "
+                    "| — | — |"
+                )
                 continue
             seconds, cpu, text = _time(name, method)
             r = r_seconds.get((name, method))
             ratio = f"{r / seconds:.0f}×" if r else "—"
-            print(f"| {name} | {method} | {r if r else '—'} | {seconds:.2f} | {cpu:.2f} | {ratio} "
-                  f"| {text} |", flush=True)
-    command = [sys.executable, "-m", "darkfigure", "estimate", str(DATA / "UKdat.csv"),
-               "--method", "bic", "--bootstrap", "1000", "--seed", "1234"]
-    for _ in range(2):
+            cpu_ratio = f"{r / cpu:.0f}×" if r else "—"
+            print(
+                f"| {name} | {method} | {r if r else '—'} | {seconds:.2f} | {cpu:.2f} | {ratio} "
+                f"| {cpu_ratio} | {text} |",
+                flush=True,
+            )
+    print(f"{_load()} after the data sets")
+    command = [
+        sys.executable,
+        "-m",
+        "darkfigure",
+        "estimate",
+        str(DATA / "UKdat.csv"),
+        "--method",
+        "bic",
+        "--bootstrap",
+        "1000",
+        "--seed",
+        "1",
+    ]
+    for _ in range(3):
         start, cpu = time.perf_counter(), _cpu()
         subprocess.run(command, check=True, capture_output=True)
-        print(f"\nwhole process `darkfigure estimate UKdat.csv --method bic --bootstrap 1000`: "
-              f"{time.perf_counter() - start:.2f} s wall, {_cpu() - cpu:.2f} s CPU")
+        print(
+            f"whole process `darkfigure estimate UKdat.csv --method bic --bootstrap 1000 "
+            f"--seed 1`: {time.perf_counter() - start:.2f} s wall, {_cpu() - cpu:.2f} s CPU "
+            f"({_load()})"
+        )
     print("command: .venv/bin/python -m benchmarks estimate")

@@ -38,34 +38,45 @@ def _febrl() -> None:
 
     def frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
         address = df[["street_number", "address_1", "address_2", "suburb", "postcode", "state"]]
-        return pd.DataFrame({"list_name": name, "record_id": df.index,
-                             "family_name": df["surname"].fillna(""),
-                             "given_name": df["given_name"].fillna(""),
-                             "date_of_birth": df["date_of_birth"].fillna(""),
-                             "address": address.fillna("").agg(" ".join, axis=1)})
+        return pd.DataFrame(
+            {
+                "list_name": name,
+                "record_id": df.index,
+                "family_name": df["surname"].fillna(""),
+                "given_name": df["given_name"].fillna(""),
+                "date_of_birth": df["date_of_birth"].fillna(""),
+                "address": address.fillna("").agg(" ".join, axis=1),
+            }
+        )
 
     records = pd.concat([frame(a, "A"), frame(b, "B")], ignore_index=True)
     truth = records[["list_name", "record_id"]].assign(
-        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False))
+        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False)
+    )
     start = time.perf_counter()
     linkage = link_records(records, seed=1)
     seconds = time.perf_counter() - start
     ev = linkage.evaluate(truth, estimate=False)
-    print(f"FEBRL4 5k x 5k (names, date of birth, address as one comparison): "
-          f"P {ev.precision:.4f} R {ev.recall:.4f} F1 {ev.f1:.4f} "
-          f"(Splink reference 0.998: ratio {ev.f1 / _REF_FEBRL_F1:.3f}); "
-          f"{seconds:.1f} s (reference 6.5 s: ratio {seconds / _REF_FEBRL_SECONDS:.2f}); "
-          f"peak RSS so far {_peak_mb():.0f} MB")
+    print(
+        f"FEBRL4 5k x 5k (names, date of birth, address as one comparison): "
+        f"P {ev.precision:.4f} R {ev.recall:.4f} F1 {ev.f1:.4f} "
+        f"(Splink reference 0.998: ratio {ev.f1 / _REF_FEBRL_F1:.3f}); "
+        f"{seconds:.1f} s (reference 6.5 s: ratio {seconds / _REF_FEBRL_SECONDS:.2f}); "
+        f"peak RSS so far {_peak_mb():.0f} MB"
+    )
 
 
-def _simulated(seed: int, *, drop_characters: bool, persons: int | None = None
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _simulated(
+    seed: int, *, drop_characters: bool, persons: int | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     from darkfigure.simulate import simulate_world
 
     folder = Path(tempfile.mkdtemp(prefix="bench_link_"))
     simulate_world("hk-default", seed=seed, persons=persons).write(folder)
-    frames = [pd.read_csv(p, dtype=str, keep_default_na=False).assign(list_name=p.stem)
-              for p in sorted((folder / "lists").glob("*.csv"))]
+    frames = [
+        pd.read_csv(p, dtype=str, keep_default_na=False).assign(list_name=p.stem)
+        for p in sorted((folder / "lists").glob("*.csv"))
+    ]
     records = pd.concat(frames, ignore_index=True)
     if drop_characters:
         rng = np.random.default_rng(seed)
@@ -83,19 +94,34 @@ def _hk() -> None:
             linkage = link_records(records, seed=seed)
             seconds = time.perf_counter() - start
             ev = linkage.evaluate(truth, estimate=True)
-            rows.append((seed, len(records), ev.precision, ev.recall, ev.f1,
-                         ev.histories_l1_share, ev.estimate_linked, ev.estimate_true, seconds))
-            print(f"  hk-default seed {seed}{' (half without characters)' if drop else ''}: "
-                  f"{len(records)} records, P {ev.precision:.4f} R {ev.recall:.4f} "
-                  f"F1 {ev.f1:.4f}, L1 {ev.histories_l1_share:.2%} of observed, estimate "
-                  f"linked {ev.estimate_linked} / true {ev.estimate_true}, {seconds:.1f} s",
-                  flush=True)
+            rows.append(
+                (
+                    seed,
+                    len(records),
+                    ev.precision,
+                    ev.recall,
+                    ev.f1,
+                    ev.histories_l1_share,
+                    ev.estimate_linked,
+                    ev.estimate_true,
+                    seconds,
+                )
+            )
+            print(
+                f"  hk-default seed {seed}{' (half without characters)' if drop else ''}: "
+                f"{len(records)} records, P {ev.precision:.4f} R {ev.recall:.4f} "
+                f"F1 {ev.f1:.4f}, L1 {ev.histories_l1_share:.2%} of observed, estimate "
+                f"linked {ev.estimate_linked} / true {ev.estimate_true}, {seconds:.1f} s",
+                flush=True,
+            )
         f1 = np.array([r[4] for r in rows])
         l1 = np.array([r[5] for r in rows])
         label = "half without characters" if drop else "as simulated"
-        print(f"hk-default x5 ({label}): F1 mean {f1.mean():.4f} (min {f1.min():.4f}; "
-              f"vs standard Splink ~0.78: ratio {f1.mean() / _REF_HK_F1:.2f}), "
-              f"L1 mean {l1.mean():.2%} (max {l1.max():.2%})")
+        print(
+            f"hk-default x5 ({label}): F1 mean {f1.mean():.4f} (min {f1.min():.4f}; "
+            f"vs standard Splink ~0.78: ratio {f1.mean() / _REF_HK_F1:.2f}), "
+            f"L1 mean {l1.mean():.2%} (max {l1.max():.2%})"
+        )
 
 
 def _scale() -> None:
@@ -105,8 +131,10 @@ def _scale() -> None:
     linkage = link_records(records, seed=1)
     seconds = time.perf_counter() - start
     ev = linkage.evaluate(truth, estimate=False)
-    print(f"scaled: {len(records)} records over {records['list_name'].nunique()} lists in "
-          f"{seconds:.0f} s, peak RSS {_peak_mb():.0f} MB, F1 {ev.f1:.4f}")
+    print(
+        f"scaled: {len(records)} records over {records['list_name'].nunique()} lists in "
+        f"{seconds:.0f} s, peak RSS {_peak_mb():.0f} MB, F1 {ev.f1:.4f}"
+    )
 
 
 def run() -> None:

@@ -105,8 +105,11 @@ class CaptureHistories:
         _check_header(source, [str(c) for c in frame.columns])
         if frame.empty:
             raise TableError(f"{source}: no rows")
-        columns = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
-                   for c in frame.columns if c != COUNT]
+        columns = [
+            pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+            for c in frame.columns
+            if c != COUNT
+        ]
         counts = pd.to_numeric(frame[COUNT], errors="coerce").to_numpy(dtype=float)
 
         def raw(column: str, row: int) -> object:
@@ -115,9 +118,14 @@ class CaptureHistories:
         return cls._checked(source, lists, columns, counts, raw)
 
     @classmethod
-    def _checked(cls, source: str, lists: list[str], columns: list[npt.NDArray[np.float64]],
-                 counts: npt.NDArray[np.float64], raw: Callable[[str, int], object]
-                 ) -> CaptureHistories:
+    def _checked(
+        cls,
+        source: str,
+        lists: list[str],
+        columns: list[npt.NDArray[np.float64]],
+        counts: npt.NDArray[np.float64],
+        raw: Callable[[str, int], object],
+    ) -> CaptureHistories:
         """Validate parsed list columns and counts (NaN = not a number); sum duplicates.
 
         ``raw(column, row)`` gives the cell as read, quoted in the error message.

@@ -33,8 +33,11 @@ def _rows() -> list[dict[str, str]]:
 def r_result(dataset: str, package: str, method_prefix: str) -> dict[str, str]:
     """The R row for a data set whose method starts with ``method_prefix``."""
     for row in _rows():
-        if (row["dataset"] == dataset and row["package"] == package
-                and row["method"].startswith(method_prefix)):
+        if (
+            row["dataset"] == dataset
+            and row["package"] == package
+            and row["method"].startswith(method_prefix)
+        ):
             return row
     raise KeyError((dataset, package, method_prefix))
 

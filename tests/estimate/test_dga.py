@@ -88,8 +88,7 @@ def test_result_contract() -> None:
     assert data["interval"]["level"] == 0.9
     top = data["diagnostics"]["top_models"]
     assert top[0] == {"graph": "C:H, A, BEFG, D", "probability": pytest.approx(0.0717, abs=5e-4)}
-    assert [m["probability"] for m in top] == sorted((m["probability"] for m in top),
-                                                     reverse=True)
+    assert [m["probability"] for m in top] == sorted((m["probability"] for m in top), reverse=True)
 
 
 def test_refuses_too_few_or_too_many_lists_and_bad_settings() -> None:

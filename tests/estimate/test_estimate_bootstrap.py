@@ -10,9 +10,16 @@ from darkfigure.estimate import Bootstrap, ClosedPopulation, LogLinear, estimate
 from darkfigure.estimate._bootstrap import bca_limits
 from darkfigure.histories import CaptureHistories
 
-TABLE = CaptureHistories.from_frame(pd.DataFrame(
-    {"A": [1, 0, 0, 1, 1, 0, 1], "B": [0, 1, 0, 1, 0, 1, 1], "C": [0, 0, 1, 0, 1, 1, 1],
-     "count": [60, 45, 50, 12, 9, 8, 3]}))
+TABLE = CaptureHistories.from_frame(
+    pd.DataFrame(
+        {
+            "A": [1, 0, 0, 1, 1, 0, 1],
+            "B": [0, 1, 0, 1, 0, 1, 1],
+            "C": [0, 0, 1, 0, 1, 1, 1],
+            "count": [60, 45, 50, 12, 9, 8, 3],
+        }
+    )
+)
 
 
 def test_same_seed_same_interval_whatever_the_number_of_processes() -> None:
@@ -33,8 +40,14 @@ def test_bca_with_no_bias_or_acceleration_is_the_percentile_interval() -> None:
 
 
 def test_percentile_kind_and_parametric_resampling() -> None:
-    est = estimate_population(TABLE, method="main", bootstrap=200, bootstrap_kind="percentile",
-                              resample="parametric", seed=1)
+    est = estimate_population(
+        TABLE,
+        method="main",
+        bootstrap=200,
+        bootstrap_kind="percentile",
+        resample="parametric",
+        seed=1,
+    )
     assert est.interval is not None
     assert est.interval.kind == "percentile"
     assert est.interval.lower < est.estimate < est.interval.upper
@@ -61,3 +74,27 @@ def test_bootstrap_needs_replicates() -> None:
 
     with pytest.raises(SettingsError, match="at least 2"):
         Bootstrap(LogLinear(), n_resamples=1).fit(TABLE)
+
+
+def test_bic_bootstrap_is_the_same_whatever_the_number_of_processes() -> None:
+    # 600 replicates make several tasks (and a jackknife task) for the worker processes
+    one = Bootstrap(LogLinear(selection="bic"), n_resamples=600, seed=5, jobs=1).fit(TABLE)
+    two = Bootstrap(LogLinear(selection="bic"), n_resamples=600, seed=5, jobs=2).fit(TABLE)
+    np.testing.assert_array_equal(one.replicates_, two.replicates_)
+    assert one.estimate_.to_dict() == two.estimate_.to_dict()
+
+
+def test_blas_runs_single_threaded_inside_the_fits() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from darkfigure.estimate._threads import single_blas_thread
+
+    def blas_threads() -> set[int]:  # NumPy's BLAS: the one the fits use (SciPy may add its own)
+        return {
+            i["num_threads"]
+            for i in threadpoolctl.threadpool_info()
+            if i["user_api"] == "blas" and "numpy" in i["filepath"]
+        }
+
+    assert blas_threads(), "NumPy's BLAS should be visible to threadpoolctl"
+    assert single_blas_thread(blas_threads)() == {1}
+    assert single_blas_thread(blas_threads)() == {1}  # the cached controller still limits

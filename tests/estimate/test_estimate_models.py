@@ -40,8 +40,10 @@ def test_terms_parse_name_and_close() -> None:
         parse_terms(["A:A"], lists)
 
 
-@pytest.mark.parametrize(("k", "order", "count"), [(3, 2, 8), (3, 3, 9), (4, 3, 113),
-                                                    (5, 3, 6212), (5, 4, 6893), (6, 2, 32768)])
+@pytest.mark.parametrize(
+    ("k", "order", "count"),
+    [(3, 2, 8), (3, 3, 9), (4, 3, 113), (5, 3, 6212), (5, 4, 6893), (6, 2, 32768)],
+)
 def test_hierarchical_catalogue_sizes(k: int, order: int, count: int) -> None:
     # 6,893 for five lists is Rcapture's closedpMS.t; 32,768 for six is MSE's pairwise catalogue
     candidates, models = enumerate_hierarchical(k, order, limit=10**6)
@@ -120,14 +122,23 @@ def test_bad_settings_are_settings_errors() -> None:
     with pytest.raises(SettingsError, match="own interval"):
         estimate_population(t, method="threshold", bootstrap=10)
     with pytest.raises(SettingsError, match="at least 3 lists"):
-        ClosedPopulation(model="chao").fit(frame_table({"A": [1, 0, 1], "B": [0, 1, 1],
-                                                        "count": [4, 3, 2]}))
+        ClosedPopulation(model="chao").fit(
+            frame_table({"A": [1, 0, 1], "B": [0, 1, 1], "count": [4, 3, 2]})
+        )
 
 
 def test_estimate_json_contract_keys() -> None:
     out = estimate_population(frame_table(ARTIFICIAL), method="main").to_dict()
-    assert list(out)[:8] == ["lists", "observed", "method", "model", "estimate", "dark_figure",
-                             "interval", "warnings"]
+    assert list(out)[:8] == [
+        "lists",
+        "observed",
+        "method",
+        "model",
+        "estimate",
+        "dark_figure",
+        "interval",
+        "warnings",
+    ]
     assert out["interval"]["kind"] == "profile"
     assert out["model"] == ["A", "B", "C"]
 

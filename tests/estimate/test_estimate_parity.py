@@ -78,10 +78,21 @@ def test_bic_over_all_hierarchical_models_matches_rcapture_closedpms() -> None:
     assert set(est.model[t.n_lists :]) == r_model(ref, t.lists)
 
 
-CLOSED = {"m0": "M0", "mt": "Mt", "chao": "Mh Chao", "poisson2": "Mh Poisson2",
-          "darroch": "Mh Darroch", "gamma": "Mh Gamma3.5"}
-CLOSED_CI = {"m0": "M0 ", "mt": "Mt ", "chao": "Mh Chao", "poisson2": "Mh Poisson",
-             "darroch": "Mh Darroch"}
+CLOSED = {
+    "m0": "M0",
+    "mt": "Mt",
+    "chao": "Mh Chao",
+    "poisson2": "Mh Poisson2",
+    "darroch": "Mh Darroch",
+    "gamma": "Mh Gamma3.5",
+}
+CLOSED_CI = {
+    "m0": "M0 ",
+    "mt": "Mt ",
+    "chao": "Mh Chao",
+    "poisson2": "Mh Poisson",
+    "darroch": "Mh Darroch",
+}
 
 
 @pytest.mark.parametrize("model", list(CLOSED))

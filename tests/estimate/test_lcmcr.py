@@ -34,8 +34,7 @@ STABLE = ("Artificial_3", "NewOrl", "NewOrl_5")
 @pytest.mark.filterwarnings("ignore::darkfigure.errors.ConvergenceWarning")
 @pytest.mark.parametrize("name", STABLE)
 def test_parity_with_r_lcmcr(name: str) -> None:
-    fit = LatentClass(burn_in=2_000, draws=1_500, thin=20, chains=4, seed=20261122).fit(
-        table(name))
+    fit = LatentClass(burn_in=2_000, draws=1_500, thin=20, chains=4, seed=20261122).fit(table(name))
     r = r_result(name, "LCMCR", "lcmCR")
     estimate = fit.estimate_
     assert estimate.estimate == pytest.approx(number(r, "estimate"), rel=0.03)
@@ -92,7 +91,8 @@ def test_result_contract_round_trips_through_json() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = LatentClass(burn_in=200, draws=100, thin=2, chains=2, seed=5, level=0.9).fit(
-            table("Artificial_3"))
+            table("Artificial_3")
+        )
     data = json.loads(json.dumps(fit.estimate_.to_dict()))
     assert data["method"] == "lcmcr"
     assert data["model"] == ["latent-class K=10"]
@@ -112,7 +112,13 @@ def test_refuses_two_lists_and_bad_settings() -> None:
     with pytest.raises(NotEstimableError, match="at least 3 lists"):
         LatentClass().fit(two)
     three = table("Artificial_3")
-    for bad in ({"max_classes": 1}, {"thin": 0}, {"draws": 2}, {"a_alpha": -1.0},
-                {"level": 95}, {"chains": True}):
+    for bad in (
+        {"max_classes": 1},
+        {"thin": 0},
+        {"draws": 2},
+        {"a_alpha": -1.0},
+        {"level": 95},
+        {"chains": True},
+    ):
         with pytest.raises(SettingsError, match="lcmcr"):
             LatentClass(**bad).fit(three)  # type: ignore[arg-type]

@@ -15,8 +15,15 @@ def _identity_values(lists_dir):
     values = set()
     for path in lists_dir.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        for column in ("family_name", "given_name", "full_name", "name_zh", "phone",
-                       "document_number", "date_of_birth"):
+        for column in (
+            "family_name",
+            "given_name",
+            "full_name",
+            "name_zh",
+            "phone",
+            "document_number",
+            "date_of_birth",
+        ):
             if column in frame.columns:
                 values.update(v for v in frame[column] if len(v) >= 5)
     return values
@@ -25,16 +32,34 @@ def _identity_values(lists_dir):
 def test_link_writes_outputs_and_json(small_world, tmp_path):
     out = tmp_path / "linked"
     files = [str(p) for p in sorted((small_world / "lists").glob("*.csv"))]
-    result = runner.invoke(app, ["link", *files, "--out", str(out), "--json", "--seed", "1",
-                                 "--truth", str(small_world / "truth" / "records.csv"),
-                                 "--samples", "2"])
+    result = runner.invoke(
+        app,
+        [
+            "link",
+            *files,
+            "--out",
+            str(out),
+            "--json",
+            "--seed",
+            "1",
+            "--truth",
+            str(small_world / "truth" / "records.csv"),
+            "--samples",
+            "2",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["records"] == len(pd.read_csv(out / "records.csv"))
     assert 0.9 < data["evaluation"]["precision"] <= 1
     records = pd.read_csv(out / "records.csv")
-    assert list(records.columns) == ["list_name", "record_id", "person_key", "cluster_size",
-                                     "match_probability"]
+    assert list(records.columns) == [
+        "list_name",
+        "record_id",
+        "person_key",
+        "cluster_size",
+        "match_probability",
+    ]
     histories = pd.read_csv(out / "histories.csv")
     assert histories["count"].sum() == records["person_key"].nunique()
     assert (out / "samples" / "histories_0002.csv").exists()
@@ -42,7 +67,8 @@ def test_link_writes_outputs_and_json(small_world, tmp_path):
         assert (out / "diagnostics" / name).exists()
     # Nothing meant for sharing holds an identity value.
     shared = result.output + "".join(
-        p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+        p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()
+    )
     leaked = [v for v in _identity_values(small_world / "lists") if v in shared]
     assert not leaked
 

@@ -12,8 +12,13 @@ def test_pair_counts():
 
 
 def test_perfect_and_split_linkage():
-    truth = pd.DataFrame({"list_name": ["A", "B", "A", "B"], "record_id": ["1", "1", "2", "2"],
-                          "person_id": ["p", "p", "q", "r"]})
+    truth = pd.DataFrame(
+        {
+            "list_name": ["A", "B", "A", "B"],
+            "record_id": ["1", "1", "2", "2"],
+            "person_id": ["p", "p", "q", "r"],
+        }
+    )
     perfect = truth.assign(person_key=truth["person_id"])
     ev = evaluate_linkage(perfect, truth, estimate=False)
     assert (ev.precision, ev.recall, ev.f1, ev.histories_l1) == (1.0, 1.0, 1.0, 0)

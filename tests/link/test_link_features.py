@@ -19,6 +19,23 @@ def test_dates_in_hong_kong_and_iso_forms():
     assert row.dob is None
 
 
+def test_date_digits_kept_as_written_for_typo_comparison():
+    # A typed digit can make an impossible date (month 54); its digits still compare.
+    assert _one(date_of_birth="19105412").dob_digits == "19105412"
+    assert _one(date_of_birth="05/12/1990").dob_digits == "19901205"
+    assert _one(date_of_birth="1990").dob_digits is None
+
+
+def test_name_with_no_citizenship_keeps_whole_token_key():
+    # "Rina" splits into pinyin ri + na, but with no citizenship it may be Indonesian: the
+    # whole token stays a key so that it meets "RINA" on a record saying Indonesia.
+    unknown = _one(full_name="Rina")
+    indonesian = _one(given_name="RINA", citizenship="IDN")
+    assert set(unknown.nm_flat) & set(indonesian.nm_flat)
+    chinese = _one(full_name="Rina", citizenship="CHN")
+    assert not set(chinese.nm_flat) & set(indonesian.nm_flat)
+
+
 def test_age_gives_birth_year_range():
     row = _one(age="25", date_identified="2023-05-01")
     assert (row.by_lo, row.by_hi) == (1997, 1998)
@@ -27,8 +44,9 @@ def test_age_gives_birth_year_range():
 
 
 def test_phone_document_sex_citizenship():
-    row = _one(phone="9123 4567", document_number="a123456(7)", sex="female",
-               citizenship="Filipino")
+    row = _one(
+        phone="9123 4567", document_number="a123456(7)", sex="female", citizenship="Filipino"
+    )
     assert row.phone == "+85291234567"
     assert row.document == "A1234567"
     assert row.sex == "F"

@@ -8,17 +8,30 @@ from darkfigure.link._hknames import hk_spellings, name_keys, romanised_keys, se
 SURNAMES = [
     ("陳", "陈", "chen", ["chan"]),
     ("張", "张", "zhang", ["cheung", "cheong"]),
-    ("吳", "吴", "wu", ["ng"]), ("黃", "黄", "huang", ["wong"]), ("李", "李", "li", ["lee", "li"]),
-    ("劉", "刘", "liu", ["lau"]), ("周", "周", "zhou", ["chow", "chau"]),
-    ("曾", "曾", "zeng", ["tsang"]), ("葉", "叶", "ye", ["yip", "ip"]),
+    ("吳", "吴", "wu", ["ng"]),
+    ("黃", "黄", "huang", ["wong"]),
+    ("李", "李", "li", ["lee", "li"]),
+    ("劉", "刘", "liu", ["lau"]),
+    ("周", "周", "zhou", ["chow", "chau"]),
+    ("曾", "曾", "zeng", ["tsang"]),
+    ("葉", "叶", "ye", ["yip", "ip"]),
     ("郭", "郭", "guo", ["kwok"]),
-    ("梁", "梁", "liang", ["leung"]), ("謝", "谢", "xie", ["tse"]), ("何", "何", "he", ["ho"]),
-    ("楊", "杨", "yang", ["yeung"]), ("林", "林", "lin", ["lam"]),
+    ("梁", "梁", "liang", ["leung"]),
+    ("謝", "谢", "xie", ["tse"]),
+    ("何", "何", "he", ["ho"]),
+    ("楊", "杨", "yang", ["yeung"]),
+    ("林", "林", "lin", ["lam"]),
     ("徐", "徐", "xu", ["tsui", "chui"]),
-    ("蔡", "蔡", "cai", ["choi", "tsoi"]), ("鄭", "郑", "zheng", ["cheng"]),
-    ("馮", "冯", "feng", ["fung"]), ("孫", "孙", "sun", ["suen", "sun"]),
-    ("許", "许", "xu", ["hui"]), ("羅", "罗", "luo", ["law", "lo"]), ("麥", "麦", "mai", ["mak"]),
-    ("鄧", "邓", "deng", ["tang"]), ("袁", "袁", "yuan", ["yuen"]), ("朱", "朱", "zhu", ["chu"]),
+    ("蔡", "蔡", "cai", ["choi", "tsoi"]),
+    ("鄭", "郑", "zheng", ["cheng"]),
+    ("馮", "冯", "feng", ["fung"]),
+    ("孫", "孙", "sun", ["suen", "sun"]),
+    ("許", "许", "xu", ["hui"]),
+    ("羅", "罗", "luo", ["law", "lo"]),
+    ("麥", "麦", "mai", ["mak"]),
+    ("鄧", "邓", "deng", ["tang"]),
+    ("袁", "袁", "yuan", ["yuen"]),
+    ("朱", "朱", "zhu", ["chu"]),
 ]
 
 
@@ -51,9 +64,12 @@ def _all_agree(a, b):
 
 def test_same_person_across_systems_and_forms():
     forms = [
-        name_keys(["CHEN", "Xiaomei"]), name_keys(["Chan", "Siu Mei"]),
+        name_keys(["CHEN", "Xiaomei"]),
+        name_keys(["Chan", "Siu Mei"]),
         name_keys(["Chan", "Siu-mei"]),
-        name_keys(["Chan", "Siumei"]), name_keys([], "陳小美"), name_keys([], "陈小美"),
+        name_keys(["Chan", "Siumei"]),
+        name_keys([], "陳小美"),
+        name_keys([], "陈小美"),
         name_keys(["Siu Mei Chan"]),
     ]
     for a in forms:

@@ -16,6 +16,18 @@ def test_simulated_lists_link_well(small_linkage, small_truth):
     assert ev.histories_l1_share < 0.2
 
 
+def test_u_leaves_out_true_matches(small_linkage):
+    # Every simulated person has one phone and one document of their own, so two different
+    # people share neither by chance; u from plain random sampling counted the true matches
+    # among the random pairs (about 1e-3 on this world). Re-estimated, u must be far smaller.
+    p = small_linkage.parameters.set_index(["comparison", "level"])
+    assert p.loc[("phone", "same"), "u"] < 1e-4
+    assert p.loc[("document", "same"), "u"] < 1e-4
+    # Never below what the random sample can resolve (half a pair among all pairs here).
+    records = len(small_linkage.records)
+    assert (p["u"] >= 0.5 / (records * (records - 1) / 2) * 0.999).all()
+
+
 def test_outputs_are_consistent(small_linkage):
     records = small_linkage.records
     assert records["person_key"].str.match(r"^P\d{6}$").all()
@@ -58,15 +70,21 @@ def test_febrl4_subset():
 
     def frame(df, name):
         address = df[["street_number", "address_1", "address_2", "suburb", "postcode", "state"]]
-        return pd.DataFrame({"list_name": name, "record_id": df.index,
-                             "family_name": df["surname"].fillna(""),
-                             "given_name": df["given_name"].fillna(""),
-                             "date_of_birth": df["date_of_birth"].fillna(""),
-                             "address": address.fillna("").agg(" ".join, axis=1)})
+        return pd.DataFrame(
+            {
+                "list_name": name,
+                "record_id": df.index,
+                "family_name": df["surname"].fillna(""),
+                "given_name": df["given_name"].fillna(""),
+                "date_of_birth": df["date_of_birth"].fillna(""),
+                "address": address.fillna("").agg(" ".join, axis=1),
+            }
+        )
 
     records = pd.concat([frame(a, "A"), frame(b, "B")], ignore_index=True)
     truth = records[["list_name", "record_id"]].assign(
-        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False))
+        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False)
+    )
     ev = link_records(records, seed=1).evaluate(truth, estimate=False)
     assert ev.f1 > 0.95
 

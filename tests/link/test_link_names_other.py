@@ -5,19 +5,32 @@ import pytest
 from darkfigure.link._names_other import canonical_token, clean_parts
 
 
-@pytest.mark.parametrize("variants", [
-    ("olga", "olha"), ("yulia", "iuliia", "julia", "yuliya"), ("natalia", "nataliia", "natalya"),
-    ("kseniia", "ksenia"), ("sergei", "serhii", "sergey"), ("khrystyna", "kristina"),
-    ("siriporn", "siriphon"), ("somchai", "somchay"), ("thongchai", "tongchai"),
-    ("prasert", "prasoet"), ("boonmee", "bunmi"), ("wongsawat", "vongsawat"),
-    ("shevchenko", "shevtchenko"), ("zhukova", "jukova"),
-])
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("olga", "olha"),
+        ("yulia", "iuliia", "julia", "yuliya"),
+        ("natalia", "nataliia", "natalya"),
+        ("kseniia", "ksenia"),
+        ("sergei", "serhii", "sergey"),
+        ("khrystyna", "kristina"),
+        ("siriporn", "siriphon"),
+        ("somchai", "somchay"),
+        ("thongchai", "tongchai"),
+        ("prasert", "prasoet"),
+        ("boonmee", "bunmi"),
+        ("wongsawat", "vongsawat"),
+        ("shevchenko", "shevtchenko"),
+        ("zhukova", "jukova"),
+    ],
+)
 def test_variants_share_one_spelling(variants):
     assert len({canonical_token(v) for v in variants}) == 1
 
 
 @pytest.mark.parametrize(
-    ("a", "b"), [("maria", "marta"), ("olga", "olena"), ("ivanova", "petrova")])
+    ("a", "b"), [("maria", "marta"), ("olga", "olena"), ("ivanova", "petrova")]
+)
 def test_different_names_stay_apart(a, b):
     assert canonical_token(a) != canonical_token(b)
 

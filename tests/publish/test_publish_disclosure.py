@@ -42,8 +42,11 @@ def _bounds(
         a[row, total] += 1
         for p in parts:
             a[row, p] -= 1
+    # A finite cap rather than +inf: HiGHS may call an unbounded integer programme
+    # "infeasible or unbounded"; a maximum at the cap means "no upper bound".
+    cap = 1e12
     lb = [floor if v is None else v for v in published]
-    ub = [np.inf if v is None else v for v in published]
+    ub = [cap if v is None else v for v in published]
     out = {}
     for i, v in enumerate(published):
         if v is not None:
@@ -58,7 +61,9 @@ def _bounds(
                 integrality=np.ones(n),
                 bounds=Bounds(lb, ub),
             )
-            ends.append(np.inf if res.status == 3 else sign * res.fun)
+            assert res.status == 0, res.message
+            end = sign * res.fun
+            ends.append(np.inf if end >= cap else end)
         out[i] = (ends[0], ends[1])
     return out
 

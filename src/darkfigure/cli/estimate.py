@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,86 +33,126 @@ _HELP = (
 def estimate(
     table: Annotated[
         Path | None,
-        typer.Argument(help="Capture-history CSV (list columns 0/1 and count).",
-                       show_default=False, metavar="TABLE", dir_okay=False),
+        typer.Argument(
+            help="Capture-history CSV (list columns 0/1 and count).",
+            show_default=False,
+            metavar="TABLE",
+            dir_okay=False,
+        ),
     ] = None,
     records: Annotated[
         Path | None,
-        typer.Option("--records", help="Linked records CSV (list_name, person_key) instead of "
-                     "a table, e.g. the records.csv written by `darkfigure link`.",
-                     dir_okay=False, metavar="LINKED.csv"),
+        typer.Option(
+            "--records",
+            help="Linked records CSV (list_name, person_key) instead of "
+            "a table, e.g. the records.csv written by `darkfigure link`.",
+            dir_okay=False,
+            metavar="LINKED.csv",
+        ),
     ] = None,
     histories_samples: Annotated[
         Path | None,
-        typer.Option("--histories-samples", help="Instead of a TABLE: the capture-history "
-                     "tables drawn by `darkfigure link --samples M` (DIR or DIR/samples). Each "
-                     "is estimated and the results combined by Rubin's rules, so the interval "
-                     "also carries the linkage error.", file_okay=False, metavar="DIR"),
+        typer.Option(
+            "--histories-samples",
+            help="Instead of a TABLE: the capture-history "
+            "tables drawn by `darkfigure link --samples M` (DIR or DIR/samples). Each "
+            "is estimated and the results combined by Rubin's rules, so the interval "
+            "also carries the linkage error.",
+            file_okay=False,
+            metavar="DIR",
+        ),
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="With --records: estimate per value of this column too "
-                     "(e.g. --by sex); strata too sparse to estimate are listed, not hidden.",
-                     metavar="COLUMN"),
+        typer.Option(
+            "--by",
+            help="With --records: estimate per value of this column too "
+            "(e.g. --by sex); strata too sparse to estimate are listed, not hidden.",
+            metavar="COLUMN",
+        ),
     ] = None,
     method: Annotated[
-        str, typer.Option("--method", "-m", help="Estimation method (see above).",
-                          metavar="METHOD"),
+        str,
+        typer.Option("--method", "-m", help="Estimation method (see above).", metavar="METHOD"),
     ] = "bic",
     terms: Annotated[
         str | None,
-        typer.Option("--terms", help="With --method fixed: interactions, comma-separated, e.g. "
-                     "A:B,C:D (sub-terms of A:B:C are added).", metavar="TERMS"),
+        typer.Option(
+            "--terms",
+            help="With --method fixed: interactions, comma-separated, e.g. "
+            "A:B,C:D (sub-terms of A:B:C are added).",
+            metavar="TERMS",
+        ),
     ] = None,
     max_order: Annotated[
-        int, typer.Option("--max-order", help="Highest interaction order aic/bic search "
-                          "(2..K-1).", min=1),
+        int,
+        typer.Option(
+            "--max-order", help="Highest interaction order aic/bic search (2..K-1).", min=1
+        ),
     ] = 2,
     p: Annotated[
-        float, typer.Option("--p", help="p-value threshold of stepwise.", min=0.0, max=1.0),
+        float,
+        typer.Option("--p", help="p-value threshold of stepwise.", min=0.0, max=1.0),
     ] = 0.02,
     bootstrap: Annotated[
-        int, typer.Option("--bootstrap", help="Bootstrap replicates (0: none; 1000 is usual).",
-                          min=0),
+        int,
+        typer.Option("--bootstrap", help="Bootstrap replicates (0: none; 1000 is usual).", min=0),
     ] = 0,
     bootstrap_kind: Annotated[
-        str, typer.Option("--bootstrap-kind", help="bca (default) or percentile."),
+        str,
+        typer.Option("--bootstrap-kind", help="bca (default) or percentile."),
     ] = "bca",
     resample: Annotated[
-        str, typer.Option("--resample", help="multinomial (resample the observed people; "
-                          "default) or parametric (from the fitted model)."),
+        str,
+        typer.Option(
+            "--resample",
+            help="multinomial (resample the observed people; "
+            "default) or parametric (from the fitted model).",
+        ),
     ] = "multinomial",
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed: same seed, same result."),
+        int | None,
+        typer.Option("--seed", help="Random seed: same seed, same result."),
     ] = None,
     level: Annotated[
-        float, typer.Option("--level", help="Interval level.", min=0.5, max=0.999),
+        float,
+        typer.Option("--level", help="Interval level.", min=0.5, max=0.999),
     ] = 0.95,
     classes: Annotated[
-        int, typer.Option("--classes", help="lcmcr: truncation of the latent classes.", min=2),
+        int,
+        typer.Option("--classes", help="lcmcr: truncation of the latent classes.", min=2),
     ] = 10,
     chains: Annotated[
-        int, typer.Option("--chains", help="lcmcr: independent MCMC chains.", min=1),
+        int,
+        typer.Option("--chains", help="lcmcr: independent MCMC chains.", min=1),
     ] = 4,
     burn_in: Annotated[
-        int, typer.Option("--burn-in", help="lcmcr: burn-in iterations per chain.", min=0),
+        int,
+        typer.Option("--burn-in", help="lcmcr: burn-in iterations per chain.", min=0),
     ] = 10_000,
     draws: Annotated[
-        int, typer.Option("--draws", help="lcmcr: kept draws per chain.", min=10),
+        int,
+        typer.Option("--draws", help="lcmcr: kept draws per chain.", min=10),
     ] = 1_000,
     thin: Annotated[
-        int, typer.Option("--thin", help="lcmcr: keep every THIN-th iteration.", min=1),
+        int,
+        typer.Option("--thin", help="lcmcr: keep every THIN-th iteration.", min=1),
     ] = 100,
     jobs: Annotated[
-        int | None, typer.Option("--jobs", help="Processes for the bootstrap (default: all "
-                                 "cores; the result does not depend on it).", min=1),
+        int | None,
+        typer.Option(
+            "--jobs",
+            help="Processes for the bootstrap (default: all "
+            "cores; the result does not depend on it).",
+            min=1,
+        ),
     ] = None,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object (the estimate).")
     ] = False,
 ) -> None:
     """Estimate the population (see ``_HELP``)."""
-    from darkfigure.errors import TableError
+    from darkfigure.errors import DarkfigureWarning, TableError
 
     if sum(x is not None for x in (table, records, histories_samples)) != 1:
         raise typer.BadParameter(
@@ -119,14 +161,27 @@ def estimate(
     if by is not None and records is None:
         raise typer.BadParameter("--by needs --records (strata come from the linked records)")
     options: dict[str, Any] = {
-        "method": method, "bootstrap": bootstrap, "bootstrap_kind": bootstrap_kind,
-        "resample": resample, "seed": seed, "level": level, "max_order": max_order,
+        "method": method,
+        "bootstrap": bootstrap,
+        "bootstrap_kind": bootstrap_kind,
+        "resample": resample,
+        "seed": seed,
+        "level": level,
+        "max_order": max_order,
         "terms": tuple(t.strip() for t in terms.split(",") if t.strip()) if terms else (),
-        "p": p, "jobs": jobs,
+        "p": p,
+        "jobs": jobs,
     }
     if method == "lcmcr":
         options.update(classes=classes, chains=chains, burn_in=burn_in, draws=draws, thin=thin)
-    with _Progress(bootstrap, quiet=False) as progress:
+    # Warnings of our own (convergence, estimability) are part of the result and printed with
+    # it; Python's warning output would print them a second time, so it is muted for them.
+    with (
+        warnings.catch_warnings(),
+        _Progress(bootstrap, quiet=False) as progress,
+        _status(method, chains),
+    ):
+        warnings.simplefilter("ignore", DarkfigureWarning)
         options["progress"] = progress
         if records is not None:
             import pandas as pd
@@ -135,8 +190,7 @@ def estimate(
             from darkfigure.histories import build_histories
 
             try:
-                frame = pd.read_csv(records, dtype=str, keep_default_na=False,
-                                    encoding="utf-8-sig")
+                frame = pd.read_csv(records, dtype=str, keep_default_na=False, encoding="utf-8-sig")
             except FileNotFoundError:
                 raise TableError(f"{records}: no such file") from None
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
@@ -162,6 +216,15 @@ def estimate(
         print_json(result.to_dict())
     else:
         out_console.print(result.summary())
+
+
+def _status(method: str, chains: int) -> AbstractContextManager[Any]:
+    """A Rich status (spinner) on stderr while a Bayesian method samples or averages."""
+    if method == "lcmcr":
+        return err_console.status(f"lcmcr: sampling {chains} chain{'s' if chains > 1 else ''}…")
+    if method == "dga":
+        return err_console.status("dga: averaging over the decomposable graphs…")
+    return nullcontext()
 
 
 class _Progress:

@@ -30,38 +30,58 @@ _HELP = (
 def link(
     files: Annotated[
         list[Path],
-        typer.Argument(help="Case-record files in the record standard, one list each (or a "
-                       "list_name column).", show_default=False, metavar="FILE"),
+        typer.Argument(
+            help="Case-record files in the record standard, one list each (or a list_name column).",
+            show_default=False,
+            metavar="FILE",
+        ),
     ],
     out: Annotated[
         Path,
-        typer.Option("--out", help="Output directory (created; files in it are replaced). "
-                     "Example: --out linked/", file_okay=False),
+        typer.Option(
+            "--out",
+            help="Output directory (created; files in it are replaced). Example: --out linked/",
+            file_okay=False,
+        ),
     ],
     threshold: Annotated[
         float,
-        typer.Option("--threshold", min=0.0, max=1.0,
-                     help="Match probability at or above which records are linked; groups join "
-                     "only while their average pairwise probability stays above it. "
-                     "Example: --threshold 0.8"),
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=1.0,
+            help="Match probability at or above which records are linked; groups join "
+            "only while their average pairwise probability stays above it. "
+            "Example: --threshold 0.8",
+        ),
     ] = 0.3,
     backend: Annotated[
         str,
-        typer.Option("--backend", help="SQL engine: duckdb (in process) or spark (pyspark "
-                     "needed). Example: --backend spark"),
+        typer.Option(
+            "--backend",
+            help="SQL engine: duckdb (in process) or spark (pyspark "
+            "needed). Example: --backend spark",
+        ),
     ] = "duckdb",
     truth: Annotated[
         Path | None,
-        typer.Option("--truth", help="CSV with list_name, record_id, person_id (e.g. "
-                     "a simulation's truth/records.csv): print precision, recall, F1, cluster "
-                     "and capture-history errors. Example: --truth sim/truth/records.csv",
-                     dir_okay=False),
+        typer.Option(
+            "--truth",
+            help="CSV with list_name, record_id, person_id (e.g. "
+            "a simulation's truth/records.csv): print precision, recall, F1, cluster "
+            "and capture-history errors. Example: --truth sim/truth/records.csv",
+            dir_okay=False,
+        ),
     ] = None,
     samples: Annotated[
         int,
-        typer.Option("--samples", min=0, help="Also write this many capture-history tables "
-                     "drawn from the match probabilities (for `darkfigure estimate "
-                     "--histories-samples DIR`). Example: --samples 20"),
+        typer.Option(
+            "--samples",
+            min=0,
+            help="Also write this many capture-history tables "
+            "drawn from the match probabilities (for `darkfigure estimate "
+            "--histories-samples DIR`). Example: --samples 20",
+        ),
     ] = 0,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Random seed (u sampling, drawn tables).")
@@ -83,13 +103,18 @@ def link(
     truth_frame = None
     if truth is not None:
         try:
-            truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False,
-                                      encoding="utf-8-sig")
+            truth_frame = pd.read_csv(truth, dtype=str, keep_default_na=False, encoding="utf-8-sig")
         except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
             raise InputError(f"{truth}: not a readable CSV file") from None
     with err_console.status("linking", spinner="dots") as status:
-        linkage = link_records(files, threshold=threshold, backend=backend, samples=samples,
-                               seed=seed, progress=lambda step: status.update(step))
+        linkage = link_records(
+            files,
+            threshold=threshold,
+            backend=backend,
+            samples=samples,
+            seed=seed,
+            progress=lambda step: status.update(step),
+        )
         status.update("writing")
         linkage.write(out)
         evaluation = None

@@ -39,6 +39,9 @@ PROBE = 50
 #: NumPy dominates small ones); tasks are fixed by the number of tables alone, never by the
 #: number of processes, so the result does not depend on ``jobs``.
 CHUNK = 250
+#: With ``jobs=None``, worker processes are started when the remaining replicates would take
+#: longer than this in one process (seconds).
+POOL_SECONDS = 0.3
 _NORMAL = NormalDist()
 
 
@@ -48,8 +51,9 @@ def _quantile(values: FloatArray, probs: FloatArray) -> FloatArray:
     return out
 
 
-def bca_limits(replicates: FloatArray, point: float, acceleration: float,
-               probs: FloatArray) -> tuple[FloatArray, FloatArray]:
+def bca_limits(
+    replicates: FloatArray, point: float, acceleration: float, probs: FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """BCa limits at ``probs`` and the adjusted percentiles actually used.
 
     Examples
@@ -62,8 +66,9 @@ def bca_limits(replicates: FloatArray, point: float, acceleration: float,
     z0 = _ndtri(float(np.mean(replicates < point)))
     za = np.array([_ndtri(float(p)) for p in probs])
     shifted = z0 + za
-    adjusted = np.array([_NORMAL.cdf(float(z)) for z in z0 + shifted / (1.0 - acceleration
-                                                                            * shifted)])
+    adjusted = np.array(
+        [_NORMAL.cdf(float(z)) for z in z0 + shifted / (1.0 - acceleration * shifted)]
+    )
     return _quantile(replicates, adjusted), adjusted
 
 
@@ -109,9 +114,17 @@ class Bootstrap:
         The inner estimate with the bootstrap interval.
     """
 
-    def __init__(self, estimator: Estimator, *, n_resamples: int = 1000, kind: str = "bca",
-                 resample: str = "multinomial", seed: Seed = None, level: float = 0.95,
-                 jobs: int | None = None) -> None:
+    def __init__(
+        self,
+        estimator: Estimator,
+        *,
+        n_resamples: int = 1000,
+        kind: str = "bca",
+        resample: str = "multinomial",
+        seed: Seed = None,
+        level: float = 0.95,
+        jobs: int | None = None,
+    ) -> None:
         self.estimator = estimator
         self.n_resamples = n_resamples
         self.kind = kind
@@ -122,13 +135,20 @@ class Bootstrap:
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters."""
-        return {"estimator": self.estimator, "n_resamples": self.n_resamples, "kind": self.kind,
-                "resample": self.resample, "seed": self.seed, "level": self.level,
-                "jobs": self.jobs}
+        return {
+            "estimator": self.estimator,
+            "n_resamples": self.n_resamples,
+            "kind": self.kind,
+            "resample": self.resample,
+            "seed": self.seed,
+            "level": self.level,
+            "jobs": self.jobs,
+        }
 
     @single_blas_thread
-    def fit(self, table: CaptureHistories, *,
-            progress: Callable[[int, int], None] | None = None) -> Self:
+    def fit(
+        self, table: CaptureHistories, *, progress: Callable[[int, int], None] | None = None
+    ) -> Self:
         """Fit the inner estimator, then the replicates; sets ``estimate_``.
 
         ``progress(done, total)`` is called as replicate chunks finish.
@@ -158,7 +178,8 @@ class Bootstrap:
             fitted = np.asarray(fit.mu[0], dtype=np.float64)
             sizes = rng.binomial(total, fitted.sum() / point.estimate, size=self.n_resamples)
             draws = np.stack([rng.multinomial(s, fitted / fitted.sum()) for s in sizes]).astype(
-                np.float64)
+                np.float64
+            )
         # Jackknife: remove one person from each observed history in turn. Its tables go to
         # the same workers as the replicates (in tasks of their own), so one pool serves both.
         positive = np.flatnonzero(y > 0)
@@ -173,19 +194,23 @@ class Bootstrap:
         ok = np.isfinite(totals)
         failed = int((~ok).sum())
         if ok.sum() < 2:
-            raise NotEstimableError("no bootstrap replicate could be estimated: the data are "
-                                    "too sparse for this method")
+            raise NotEstimableError(
+                "no bootstrap replicate could be estimated: the data are too sparse for this method"
+            )
         if failed:
-            warnings.append(f"{failed} of {self.n_resamples} bootstrap replicates had no "
-                            "estimable model and were left out of the interval")
+            warnings.append(
+                f"{failed} of {self.n_resamples} bootstrap replicates had no "
+                "estimable model and were left out of the interval"
+            )
         probs = np.array([(1.0 - self.level) / 2.0, (1.0 + self.level) / 2.0])
         acceleration = math.nan
         if np.isfinite(jack).all():
             mean = float((weights * jack).sum() / weights.sum())
             resid = mean - jack
             denom = float((weights * resid**2).sum())
-            acceleration = float((weights * resid**3).sum() / (6.0 * denom**1.5)) if denom > 0 \
-                else 0.0
+            acceleration = (
+                float((weights * resid**3).sum() / (6.0 * denom**1.5)) if denom > 0 else 0.0
+            )
         else:
             warnings.append("the jackknife for the BCa acceleration failed on some histories")
         reps = totals[ok]
@@ -198,39 +223,55 @@ class Bootstrap:
                 warnings.append(
                     "a BCa limit collapsed onto the most extreme bootstrap value (adjusted "
                     f"percentiles {used[0]:.4f}, {used[1]:.4f}): more replicates, or the "
-                    "percentile interval, are needed to trust that limit")
+                    "percentile interval, are needed to trust that limit"
+                )
         else:
             if kind == "bca":
-                warnings.append("BCa was not possible (every replicate on one side of the "
-                                "estimate, or the jackknife failed): percentile interval shown")
+                warnings.append(
+                    "BCa was not possible (every replicate on one side of the "
+                    "estimate, or the jackknife failed): percentile interval shown"
+                )
                 kind = "percentile"
             limits, used = _quantile(reps, probs), probs
         counts = Counter(label for label, good in zip(labels, ok, strict=True) if good)
         diagnostics = dict(point.diagnostics)
         diagnostics["bootstrap"] = {
-            "replicates": self.n_resamples, "failed": failed, "kind": kind,
+            "replicates": self.n_resamples,
+            "failed": failed,
+            "kind": kind,
             "resample": self.resample,
             "seed": self.seed if isinstance(self.seed, int) else None,
             "acceleration": acceleration if math.isfinite(acceleration) else None,
             "bias_correction": self.bias_ if math.isfinite(self.bias_) else None,
             "adjusted_percentiles": [float(u) for u in used],
             "median": float(np.median(reps)),
-            "models_chosen": [{"model": m or "(main effects)", "share": c / reps.size}
-                              for m, c in counts.most_common(5)],
+            "models_chosen": [
+                {"model": m or "(main effects)", "share": c / reps.size}
+                for m, c in counts.most_common(5)
+            ],
         }
         self.estimate_ = replace(
-            point, interval=Interval(self.level, float(limits[0]), float(limits[1]), kind),
-            warnings=tuple(warnings), diagnostics=diagnostics)
+            point,
+            interval=Interval(self.level, float(limits[0]), float(limits[1]), kind),
+            warnings=tuple(warnings),
+            diagnostics=diagnostics,
+        )
         self.inner_ = inner
         return self
 
-    def _run(self, inner: Any, table: CaptureHistories, parts: list[FloatArray],
-             progress: Callable[[int, int], None] | None) -> tuple[FloatArray, list[str]]:
+    def _run(
+        self,
+        inner: Any,
+        table: CaptureHistories,
+        parts: list[FloatArray],
+        progress: Callable[[int, int], None] | None,
+    ) -> tuple[FloatArray, list[str]]:
         """Totals and chosen models of every table of ``parts``, in order, task by task.
 
         The first task (``PROBE`` tables) runs here and is timed; with ``jobs=None`` worker
-        processes are used only if the rest would take more than about a second (starting
-        them costs a fraction of that). Each part is cut into tasks on its own.
+        processes are used only if the rest would take more than ``POOL_SECONDS`` here
+        (forking the workers and sending them the fitted estimator costs a few hundredths of
+        a second). Each part is cut into tasks on its own.
         """
         import time
 
@@ -249,15 +290,14 @@ class Bootstrap:
         jobs = self.jobs
         if jobs is None:
             per_table = (time.perf_counter() - started) / max(chunks[0].shape[0], 1)
-            slow = per_table * sum(c.shape[0] for c in rest) > 1.0
+            slow = per_table * sum(c.shape[0] for c in rest) > POOL_SECONDS
             jobs = min(os.cpu_count() or 1, len(rest)) if slow else 1
         if jobs <= 1 or len(rest) <= 1:
             for chunk in rest:
                 done(_replicate(inner, table, chunk))
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                for result in pool.map(_replicate, [inner] * len(rest), [table] * len(rest),
-                                       rest):
+                for result in pool.map(_replicate, [inner] * len(rest), [table] * len(rest), rest):
                     done(result)
         totals = np.concatenate([r[0] for r in results])
         labels = [label for r in results for label in r[1]]
@@ -284,8 +324,9 @@ def _tasks(n: int) -> list[tuple[int, int]]:
 
 
 @single_blas_thread
-def _replicate(inner: Any, table: CaptureHistories, tables: FloatArray
-               ) -> tuple[FloatArray, list[str]]:
+def _replicate(
+    inner: Any, table: CaptureHistories, tables: FloatArray
+) -> tuple[FloatArray, list[str]]:
     """Totals for replicate tables: batched when the estimator supports it, else by clones."""
     if hasattr(inner, "replicate_totals"):
         totals, chosen = inner.replicate_totals(tables)

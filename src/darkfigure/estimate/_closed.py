@@ -152,8 +152,9 @@ class ClosedPopulation:
                 break
             # Rcapture: drop the first negative eta and refit, until none is negative.
             kept_names = [n for n, on in zip(names, keep, strict=True) if on]
-            negative = [n for n, c in zip(kept_names, coef, strict=True)
-                        if n.startswith("eta") and c < 0]
+            negative = [
+                n for n, c in zip(kept_names, coef, strict=True) if n.startswith("eta") and c < 0
+            ]
             if not negative:
                 break
             keep[names.index(negative[0])] = False
@@ -162,10 +163,13 @@ class ClosedPopulation:
                 f"{label}: no finite maximum-likelihood estimate — the observed counts lie on "
                 "the boundary of the model (Fienberg–Rinaldo linear-programming test), so the "
                 "fit runs off to infinity (Rcapture prints a number here and flags infoFit); "
-                "use a log-linear method")
+                "use a log-linear method"
+            )
         mu = fit.mu[0]
-        self.coef_ = {n: float(c) for n, c in zip(
-            [n for n, on in zip(names, keep, strict=True) if on], coef, strict=True)}
+        self.coef_ = {
+            n: float(c)
+            for n, c in zip([n for n, on in zip(names, keep, strict=True) if on], coef, strict=True)
+        }
         with np.errstate(divide="ignore", invalid="ignore"):
             dev = np.where(y > 0, y * np.log(y / mu), 0.0) - (y - mu)
         self.deviance_ = float(2.0 * dev.sum())
@@ -174,20 +178,34 @@ class ClosedPopulation:
         total = float(y.sum()) + dark
         warnings: list[str] = []
         diagnostics: dict[str, Any] = {
-            "deviance": self.deviance_, "df": self.df_, "coefficients": self.coef_,
-            "dropped": [n for n, on in zip(names, keep, strict=True) if not on]}
+            "deviance": self.deviance_,
+            "df": self.df_,
+            "coefficients": self.coef_,
+            "dropped": [n for n, on in zip(names, keep, strict=True) if not on],
+        }
         interval = None
         if self.profile:
             lower, upper, peak = profile_interval(
-                x_full[:, keep], y, np.ones(xmat.shape[1], dtype=bool),
-                np.ones(y.size, dtype=bool), total, self.level)
+                x_full[:, keep],
+                y,
+                np.ones(xmat.shape[1], dtype=bool),
+                np.ones(y.size, dtype=bool),
+                total,
+                self.level,
+            )
             interval = Interval(self.level, lower, upper, "profile")
             diagnostics["profile_maximum"] = peak
             if not math.isfinite(upper):
                 warnings.append("the profile likelihood has no finite upper limit")
         self.estimate_ = Estimate(
-            lists=table.lists, observed=int(y.sum()), method=self.model, model=(label,),
-            estimate=total, dark_figure=dark, interval=interval, warnings=tuple(warnings),
+            lists=table.lists,
+            observed=int(y.sum()),
+            method=self.model,
+            model=(label,),
+            estimate=total,
+            dark_figure=dark,
+            interval=interval,
+            warnings=tuple(warnings),
             diagnostics=diagnostics,
         )
         return self

@@ -69,8 +69,9 @@ def parse_terms(text: Iterable[str], lists: Sequence[str]) -> tuple[int, ...]:
                 f"the lists are {', '.join(lists)}"
             )
         if len(names) < 2 or len(set(names)) != len(names):
-            raise SettingsError(f"term '{raw}': an interaction names two or more different "
-                                "lists, e.g. A:B")
+            raise SettingsError(
+                f"term '{raw}': an interaction names two or more different lists, e.g. A:B"
+            )
         terms.append(sum(1 << position[name] for name in names))
     return tuple(terms)
 
@@ -108,8 +109,9 @@ def interaction_terms(k: int, max_order: int) -> tuple[int, ...]:
     )
 
 
-def enumerate_hierarchical(k: int, max_order: int, *, limit: int
-                           ) -> tuple[tuple[int, ...], npt.NDArray[np.bool_]]:
+def enumerate_hierarchical(
+    k: int, max_order: int, *, limit: int
+) -> tuple[tuple[int, ...], npt.NDArray[np.bool_]]:
     """Every hierarchical model with interactions of order 2..``max_order``.
 
     Returns the candidate interactions and a ``(models, candidates)`` boolean array: row ``m``

@@ -76,8 +76,10 @@ def _families(k: int, edges: Graph) -> list[tuple[int, int]] | None:
     numbered = 0
     families: list[tuple[int, int]] = []
     for _ in range(k):
-        v = max((u for u in range(k) if not numbered >> u & 1),
-                key=lambda u: (bin(adjacent[u] & numbered).count("1"), -u))
+        v = max(
+            (u for u in range(k) if not numbered >> u & 1),
+            key=lambda u: (bin(adjacent[u] & numbered).count("1"), -u),
+        )
         parents = adjacent[v] & numbered
         members = [u for u in range(k) if parents >> u & 1]
         if any(not adjacent[a] >> b & 1 for a, b in itertools.combinations(members, 2)):
@@ -115,14 +117,18 @@ def decomposable_graphs(k: int) -> tuple[tuple[Graph, tuple[tuple[int, int], ...
 def _maximal_cliques(k: int, edges: Graph) -> list[int]:
     """Maximal cliques (bitmasks) of a chordal graph: the families not inside another one."""
     families = {f for f, _ in _families(k, edges) or []}
-    return sorted((f for f in families if not any(f != g and f & g == f for g in families)),
-                  key=lambda f: (-bin(f).count("1"), f))
+    return sorted(
+        (f for f in families if not any(f != g and f & g == f for g in families)),
+        key=lambda f: (-bin(f).count("1"), f),
+    )
 
 
 def _graph_label(lists: tuple[str, ...], k: int, edges: Graph) -> str:
     """A graph as its cliques, e.g. ``"A:B, B:C, D"`` (the interactions of the model)."""
-    return ", ".join(":".join(lists[j] for j in range(k) if clique >> j & 1)
-                     for clique in _maximal_cliques(k, edges))
+    return ", ".join(
+        ":".join(lists[j] for j in range(k) if clique >> j & 1)
+        for clique in _maximal_cliques(k, edges)
+    )
 
 
 def _default_grid(observed: int) -> tuple[FloatArray, FloatArray]:
@@ -237,11 +243,14 @@ class GraphAveraging:
                 "5 (18,154 for 6 lists); merge small lists (CaptureHistories.merge_lists) or use "
                 "--method lcmcr"
             )
-        delta = 2.0 ** -k if self.delta is None else self.delta
+        delta = 2.0**-k if self.delta is None else self.delta
         if isinstance(delta, bool) or not isinstance(delta, int | float) or not delta > 0:
             raise SettingsError(f"dga: delta must be a number > 0 (got {delta!r})")
-        if isinstance(self.level, bool) or not isinstance(self.level, float) or \
-                not 0 < self.level < 1:
+        if (
+            isinstance(self.level, bool)
+            or not isinstance(self.level, float)
+            or not 0 < self.level < 1
+        ):
             raise SettingsError(f"dga: level must be a number in (0, 1) (got {self.level!r})")
         if table.observed == 0:
             raise NotEstimableError("dga: the table has no observed people")
@@ -256,8 +265,13 @@ class GraphAveraging:
                 signs[g, parents] -= 1.0
         signs[:, 0] = 0.0  # f(empty set) = 0
         # Terms that do not depend on the graph: multinomial coefficient, 1/N prior, grid widths.
-        common = (gammaln(n + missing + 1.0) - gammaln(missing + 1.0)
-                  - np.sum(gammaln(cells[1:] + 1.0)) - np.log(n + missing) + np.log(widths))
+        common = (
+            gammaln(n + missing + 1.0)
+            - gammaln(missing + 1.0)
+            - np.sum(gammaln(cells[1:] + 1.0))
+            - np.log(n + missing)
+            + np.log(widths)
+        )
         log_by_model = np.empty((len(graphs), 0))
         log_by_n = np.empty(0)
         for start in range(0, missing.size, CHUNK):
@@ -279,21 +293,28 @@ class GraphAveraging:
     def _quantile(self, level: float) -> float:
         """dga's rule: the first grid value whose cumulative probability exceeds ``level``."""
         cumulative = np.cumsum(self.posterior_)
-        return float(self.grid_[min(int(np.searchsorted(cumulative, level, side="right")),
-                                    self.grid_.size - 1)])
+        return float(
+            self.grid_[
+                min(int(np.searchsorted(cumulative, level, side="right")), self.grid_.size - 1)
+            ]
+        )
 
     def _estimate(self, table: CaptureHistories, delta: float, n_graphs: int) -> Estimate:
         tail = (1.0 - self.level) / 2.0
         median = self._quantile(0.5)
         order = np.argsort(-self.model_probabilities_, kind="stable")[:10]
-        top = [{"graph": self.graphs_[g], "probability": float(self.model_probabilities_[g])}
-               for g in order]
+        top = [
+            {"graph": self.graphs_[g], "probability": float(self.model_probabilities_[g])}
+            for g in order
+        ]
         found: list[str] = []
         # Mass in the last tenth (log scale) of the grid: the interval depends on where it ends.
         end_mass = float(self.posterior_[self.grid_ > self.grid_[-1] ** 0.9].sum())
         if end_mass > 0.01:
-            found.append(f"dga: {end_mass:.1%} of the posterior lies near the end of the grid "
-                         f"(N up to {self.grid_[-1]:,.0f}); the upper interval end is unreliable")
+            found.append(
+                f"dga: {end_mass:.1%} of the posterior lies near the end of the grid "
+                f"(N up to {self.grid_[-1]:,.0f}); the upper interval end is unreliable"
+            )
         return Estimate(
             lists=table.lists,
             observed=table.observed,
@@ -301,8 +322,12 @@ class GraphAveraging:
             model=(f"average of {n_graphs} decomposable graphs",),
             estimate=median,
             dark_figure=median - table.observed,
-            interval=Interval(level=self.level, lower=self._quantile(tail),
-                              upper=self._quantile(1.0 - tail), kind="credible"),
+            interval=Interval(
+                level=self.level,
+                lower=self._quantile(tail),
+                upper=self._quantile(1.0 - tail),
+                kind="credible",
+            ),
             warnings=tuple(found),
             diagnostics={
                 "posterior_mean": float(np.dot(self.grid_, self.posterior_)),
@@ -312,8 +337,13 @@ class GraphAveraging:
                 "grid_points": int(self.grid_.size),
                 "grid_end": float(self.grid_[-1]),
                 "top_models": top,
-                "effective_models": float(math.exp(-np.sum(
-                    self.model_probabilities_ * np.log(np.clip(self.model_probabilities_,
-                                                               1e-300, None))))),
+                "effective_models": float(
+                    math.exp(
+                        -np.sum(
+                            self.model_probabilities_
+                            * np.log(np.clip(self.model_probabilities_, 1e-300, None))
+                        )
+                    )
+                ),
             },
         )

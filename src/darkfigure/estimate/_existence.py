@@ -8,7 +8,8 @@ SparseMSE's ``checkident`` and MultipleSystemsEstimation's ``check_extended_MLE`
 2. On the remaining histories, the MLE exists iff the margins ``t = Aᵀy`` lie in the relative
    interior of the cone spanned by the design rows, i.e. iff some strictly positive table ``x``
    has the same margins. The linear programme ``max s  s.t. Aᵀx = t, x ≥ s`` decides it: the
-   optimum is 0 exactly when some history would be fitted as 0.
+   optimum is 0 exactly when some history would be fitted as 0. :func:`mle_exists` first tries
+   two exact shortcuts that settle the common cases without it (Haberman 1974).
 3. The remaining design must have full column rank, or the parameters — the dark figure among
    them — are not identifiable.
 """
@@ -106,17 +107,31 @@ def lp_exists(xmat: FloatArray, y: FloatArray) -> bool:
     a_eq = np.hstack([xmat.T, np.zeros((p, 1))])
     b_eq = xmat.T @ (y / total)
     a_ub = np.hstack([-np.eye(c), np.ones((c, 1))])
-    result = linprog(objective, A_ub=a_ub, b_ub=np.zeros(c), A_eq=a_eq, b_eq=b_eq,
-                     bounds=[(0, None)] * (c + 1), method="highs")
+    result = linprog(
+        objective,
+        A_ub=a_ub,
+        b_ub=np.zeros(c),
+        A_eq=a_eq,
+        b_eq=b_eq,
+        bounds=[(0, None)] * (c + 1),
+        method="highs",
+    )
     return bool(result.status == 0 and -result.fun > 1e-9)
 
 
-def problem(xmat: FloatArray, y: FloatArray, terms: Sequence[int], cols: BoolArray,
-            lists: Sequence[str], *, check_lp: bool = True) -> str | None:
+def problem(
+    xmat: FloatArray,
+    y: FloatArray,
+    terms: Sequence[int],
+    cols: BoolArray,
+    lists: Sequence[str],
+    *,
+    check_lp: bool = True,
+) -> str | None:
     """Why the model cannot be estimated, or ``None`` if it can.
 
-    ``check_lp=False`` skips the linear programme (the caller's fit showed every active cell
-    fitted well away from 0, which the LP would confirm).
+    ``check_lp=False`` skips the existence test of :func:`mle_exists` (the caller's fit showed
+    every active cell fitted well away from 0, which the test would confirm).
     """
     f = face(xmat, y, terms, cols)
     xa = xmat[np.ix_(f.cells, f.cols)]
@@ -132,7 +147,7 @@ def problem(xmat: FloatArray, y: FloatArray, terms: Sequence[int], cols: BoolArr
     if check_lp and not mle_exists(xa, y[f.cells]):
         return (
             f"no finite maximum-likelihood estimate{where}: the observed counts lie on the "
-            "boundary of the model (Fienberg–Rinaldo linear-programming test), so some history "
+            "boundary of the model (Fienberg–Rinaldo existence test), so some history "
             "would be fitted as 0 and the estimate diverges; drop interactions or merge lists"
         )
     return None

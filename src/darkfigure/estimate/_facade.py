@@ -119,13 +119,24 @@ def estimate_population(
     unknown = sorted(set(method_options) - known)
     if unknown:
         raise SettingsError(f"unknown option(s) {', '.join(unknown)}")
-    options = MethodOptions(level=level, seed=seed, max_order=max_order, terms=tuple(terms), p=p,
-                            **method_options)
+    options = MethodOptions(
+        level=level, seed=seed, max_order=max_order, terms=tuple(terms), p=p, **method_options
+    )
     estimator = entry.factory(options)
     if bootstrap:
-        return Bootstrap(estimator, n_resamples=bootstrap, kind=bootstrap_kind,
-                         resample=resample, seed=seed, level=level, jobs=jobs).fit(
-            table, progress=progress).estimate_
+        return (
+            Bootstrap(
+                estimator,
+                n_resamples=bootstrap,
+                kind=bootstrap_kind,
+                resample=resample,
+                seed=seed,
+                level=level,
+                jobs=jobs,
+            )
+            .fit(table, progress=progress)
+            .estimate_
+        )
     return estimator.fit(table).estimate_
 
 
@@ -165,15 +176,23 @@ class StrataEstimates:
         rows: list[tuple[Any, ...]] = []
         for name, est in self.strata.items():
             iv = est.interval
-            rows.append((name or "(none)", est.observed, round(est.estimate),
-                         "—" if iv is None else f"{iv.lower:,.0f} – {iv.upper:,.0f}",
-                         " + ".join(est.model[len(est.lists):]) or "main effects"))
+            rows.append(
+                (
+                    name or "(none)",
+                    est.observed,
+                    round(est.estimate),
+                    "—" if iv is None else f"{iv.lower:,.0f} – {iv.upper:,.0f}",
+                    " + ".join(est.model[len(est.lists) :]) or "main effects",
+                )
+            )
         for name, reason in self.not_estimable.items():
             rows.append((name or "(none)", "", "not estimable", reason, ""))
-        summary = Summary(f"Population estimate by {self.by}", base.header, base.tables,
-                          base.warnings, base.notes)
-        return summary.with_table(f"Strata ({self.by})",
-                                  ("stratum", "observed", "estimate", "interval", "model"), rows)
+        summary = Summary(
+            f"Population estimate by {self.by}", base.header, base.tables, base.warnings, base.notes
+        )
+        return summary.with_table(
+            f"Strata ({self.by})", ("stratum", "observed", "estimate", "interval", "model"), rows
+        )
 
 
 def estimate_strata(records: pd.DataFrame, *, by: str, **options: Any) -> StrataEstimates:

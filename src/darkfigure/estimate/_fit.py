@@ -27,8 +27,6 @@ BoolArray = npt.NDArray[np.bool_]
 
 #: Pairs fitted per Newton batch: bounds memory (about 12 arrays of CHUNK × cells floats).
 CHUNK_CELLS = 2_000_000
-#: Group rows by model when there are at least this many rows per distinct model.
-GROUP_MIN_ROWS = 40
 
 
 @dataclass
@@ -72,15 +70,17 @@ class Space:
 
     def interactions(self, cols: BoolArray) -> tuple[int, ...]:
         """The interaction terms of a column mask."""
-        return tuple(t for t, on in zip(self.terms[self.k + 1 :], cols[self.k + 1 :], strict=True)
-                     if on)
+        return tuple(
+            t for t, on in zip(self.terms[self.k + 1 :], cols[self.k + 1 :], strict=True) if on
+        )
 
     def problem(self, y: FloatArray, cols: BoolArray, *, check_lp: bool) -> str | None:
         """Cached :func:`~darkfigure.estimate._existence.problem` keyed by support pattern."""
         key = (y > 0).tobytes() + cols.tobytes() + bytes([check_lp])
         if key not in self._problems:
-            self._problems[key] = problem(self.xmat, y, self.terms, cols, self.lists,
-                                          check_lp=check_lp)
+            self._problems[key] = problem(
+                self.xmat, y, self.terms, cols, self.lists, check_lp=check_lp
+            )
         return self._problems[key]
 
 
@@ -120,8 +120,9 @@ class Checked:
         return np.where(self.valid, values, np.inf)
 
 
-def fit_checked(space: Space, y: FloatArray, cols: BoolArray,
-                start: FloatArray | None = None) -> Checked:
+def fit_checked(
+    space: Space, y: FloatArray, cols: BoolArray, start: FloatArray | None = None
+) -> Checked:
     """Fit every (``y[b]``, ``cols[b]``) pair and check it (see module docstring).
 
     ``start`` (warm start) is passed to :func:`~darkfigure.estimate._glm.fit_batch`.
@@ -150,8 +151,13 @@ def fit_checked(space: Space, y: FloatArray, cols: BoolArray,
     boundary = np.zeros(b, dtype=bool)
     for rows, used in _batches(active, fit_rows, xmat.shape[0]):
         # ``used`` columns only: a batch sharing one model is fitted on its compact design.
-        f = fit_batch(xmat[:, used], y[rows], active[np.ix_(rows, used)], cells_on[rows],
-                      start=None if start is None else start[np.ix_(rows, used)])
+        f = fit_batch(
+            xmat[:, used],
+            y[rows],
+            active[np.ix_(rows, used)],
+            cells_on[rows],
+            start=None if start is None else start[np.ix_(rows, used)],
+        )
         coef[np.ix_(rows, used)] = f.coef
         mu[rows], loglik[rows], boundary[rows] = f.mu, f.loglik, f.boundary
     for i in np.flatnonzero(boundary):
@@ -160,48 +166,38 @@ def fit_checked(space: Space, y: FloatArray, cols: BoolArray,
     dark = np.where(valid, np.exp(coef[:, 0]), np.nan)
     total = y.sum(axis=1) + dark
     coef = np.where(zero, -np.inf, np.where(cols, coef, np.nan))
-    return Checked(total=total, dark=dark, loglik=np.where(valid, loglik, np.nan),
-                   n_params=cols.sum(axis=1).astype(np.int64), coef=coef, mu=mu, valid=valid,
-                   reasons=tuple(reasons))
+    return Checked(
+        total=total,
+        dark=dark,
+        loglik=np.where(valid, loglik, np.nan),
+        n_params=cols.sum(axis=1).astype(np.int64),
+        coef=coef,
+        mu=mu,
+        valid=valid,
+        reasons=tuple(reasons),
+    )
 
 
-def _batches(active: BoolArray, rows: npt.NDArray[np.int64], n_cells: int
-             ) -> list[tuple[npt.NDArray[np.int64], BoolArray]]:
-    """Split rows into Newton batches, each with the columns it needs.
+def _batches(
+    active: BoolArray, rows: npt.NDArray[np.int64], n_cells: int
+) -> list[tuple[npt.NDArray[np.int64], BoolArray]]:
+    """Split rows into Newton batches of at most about ``CHUNK_CELLS`` cells (bounds memory),
+    each fitted on the columns any of its rows uses.
 
-    When many rows share a model (bootstrap replicates), rows are grouped by model and fitted
-    on that model's columns only: the Hessian work falls with the square of the number of
-    terms. When models are mostly distinct (a catalogue search), one padded batch is cheaper.
-    Batches are capped at about ``CHUNK_CELLS`` cells to bound memory.
+    Rows sharing a model are solved together on that model's own columns inside the batch
+    (:class:`~darkfigure.estimate._glm._Solver`), so a batch mixing many models costs little
+    more than one model.
     """
     step = max(1, CHUNK_CELLS // n_cells)
-    out: list[tuple[npt.NDArray[np.int64], BoolArray]] = []
     if not rows.size:
-        return out
-    sub = active[rows]
-    packed = np.packbits(sub, axis=1)
-    if packed.shape[1] <= 8:  # one integer per row: a fast 1-D unique
-        padded = np.zeros((packed.shape[0], 8), dtype=np.uint8)
-        padded[:, : packed.shape[1]] = packed
-        _, first, inverse = np.unique(padded.view(np.uint64).ravel(), return_index=True,
-                                      return_inverse=True)
-    else:
-        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.ravel()
-    if rows.size >= GROUP_MIN_ROWS * first.size:
-        order = np.argsort(inverse, kind="stable")
-        bounds = np.searchsorted(inverse[order], np.arange(first.size + 1))
-        for g in range(first.size):
-            members = rows[order[bounds[g] : bounds[g + 1]]]
-            pattern = sub[first[g]]
-            out += [(members[lo : lo + step], pattern) for lo in range(0, members.size, step)]
-        return out
+        return []
     used: BoolArray = np.asarray(active[rows].any(axis=0), dtype=bool)
     return [(rows[lo : lo + step], used) for lo in range(0, rows.size, step)]
 
 
-def _identifiable(space: Space, cells_on: BoolArray, active: BoolArray,
-                  suspect: BoolArray) -> BoolArray:
+def _identifiable(
+    space: Space, cells_on: BoolArray, active: BoolArray, suspect: BoolArray
+) -> BoolArray:
     """Full column rank of each row's design on its active cells and terms.
 
     Only removed cells (or a K-way term) can lose rank. Rows are grouped by their active cells:

@@ -8,8 +8,9 @@ refit thousands of small models; batching them turns the work into a few matrix 
 
 The Hessian ``Xᵀ diag(μ) X`` of every pair is one product ``μ @ O`` where ``O`` holds the outer
 products of the design rows, so a Newton step for the whole batch costs one GEMM and one batched
-solve. Steps are halved when the log-likelihood would fall (it is concave, so this only guards
-the first steps from a poor start).
+solve per distinct model (rows sharing a model are solved on its own columns). Steps are halved
+when the log-likelihood would fall (it is concave, so this only guards the first steps from a
+poor start).
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ __all__ = ["BatchFit", "fit_batch"]
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+
+#: Solve rows model by model (see ``_Solver``) when there are at least this many rows per
+#: distinct model; below it, padding every system to all columns is cheaper.
+GROUP_MIN_ROWS = 4
+
 
 @dataclass(frozen=True)
 class BatchFit:
@@ -82,18 +88,21 @@ def fit_batch(
     b, c = y.shape
     p = xmat.shape[1]
     cols = np.ascontiguousarray(np.broadcast_to(np.asarray(col_mask, dtype=bool), (b, p)))
-    cellf = np.ascontiguousarray(np.broadcast_to(
-        np.ones(c) if cell_mask is None else np.asarray(cell_mask, dtype=np.float64), (b, c)
-    ))
+    cellf = np.ascontiguousarray(
+        np.broadcast_to(
+            np.ones(c) if cell_mask is None else np.asarray(cell_mask, dtype=np.float64), (b, c)
+        )
+    )
     # Outer products of the design rows, unless that would be large (many lists and terms).
     outer = None
     if c * p * p <= 4_000_000:
         outer = (xmat[:, :, None] * xmat[:, None, :]).reshape(c, p * p)
     ycell = y * cellf
     const = log_factorial(ycell).sum(axis=1)
+    solver = _Solver(xmat, outer, cols)
     if start is None:
         target = np.log(ycell + 0.5) * cellf
-        beta = _solve(xmat, outer, cols, cellf, target @ xmat)
+        beta = solver.solve(slice(None), cellf, target @ xmat)
     else:
         beta = np.where(cols, np.broadcast_to(start, (b, p)), 0.0)
     eta = np.minimum(beta @ xmat.T, 700.0)
@@ -112,7 +121,7 @@ def fit_batch(
         cst, eta_m = const[sel], eta[sel]
         grad = (ym - mu[sel]) @ xmat
         grad *= cm
-        step = _solve(xmat, outer, cm, mu[sel], grad)
+        step = solver.solve(sel, mu[sel], grad)
         decrement = (step * grad).sum(axis=1)
         new_beta = bm + step
         new_eta = np.minimum(new_beta @ xmat.T, 700.0)
@@ -137,7 +146,8 @@ def fit_batch(
         # A full step whose decrement is tiny lands within about its square of the maximum
         # (quadratic convergence), so it need not be confirmed by another iteration.
         done = (np.abs(new_ll - lm) / size < tol) | (
-            (scale == 1.0) & ((np.abs(decrement) / size < tol) | (np.abs(decrement) < 1e-7)))
+            (scale == 1.0) & ((np.abs(decrement) / size < tol) | (np.abs(decrement) < 1e-7))
+        )
         if done.any():
             last_move[idx[done]] = (np.abs(new_eta[done] - eta_m[done]) * fm[done]).max(axis=1)
         if idx.size == b:
@@ -165,7 +175,7 @@ def log_factorial(counts: FloatArray) -> FloatArray:
     Examples
     --------
     >>> log_factorial(np.array([0.0, 3.0, 2.5])).round(4).tolist()
-    [0.0, 1.7918, 1.2845]
+    [0.0, 1.7918, 1.201]
     """
     whole = counts.size == 0 or bool((counts == np.floor(counts)).all() and counts.min() >= 0)
     if not whole:
@@ -180,8 +190,85 @@ def log_factorial(counts: FloatArray) -> FloatArray:
     return out
 
 
-def _solve(xmat: FloatArray, outer: FloatArray | None, cols: BoolArray, weights: FloatArray,
-           rhs: FloatArray) -> FloatArray:
+def _pattern_ids(cols: BoolArray) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Row index of each distinct row of ``cols`` (first occurrence) and each row's pattern.
+
+    Examples
+    --------
+    >>> first, which = _pattern_ids(np.array([[1, 0], [0, 1], [1, 0]], dtype=bool))
+    >>> first.tolist(), which.tolist()
+    ([1, 0], [1, 0, 1])
+    """
+    packed = np.packbits(cols, axis=1)
+    if packed.shape[1] <= 8:  # one integer per row: a fast 1-D unique
+        padded = np.zeros((packed.shape[0], 8), dtype=np.uint8)
+        padded[:, : packed.shape[1]] = packed
+        _, first, inverse = np.unique(
+            padded.view(np.uint64).ravel(), return_index=True, return_inverse=True
+        )
+    else:
+        _, first, inverse = np.unique(packed, axis=0, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+class _Solver:
+    """Newton systems ``(Xᵀ W X) δ = rhs`` of a batch, each on its row's active columns.
+
+    When many rows share a model (bootstrap replicates), the rows of each model are solved
+    together on that model's columns only: the work falls with the square (solve: cube) of
+    the number of terms, and the batch stays one call, whose fixed NumPy cost per Newton
+    iteration is paid once rather than once per model. Otherwise (a catalogue of distinct
+    models) the systems are padded to all columns with an identity block.
+    """
+
+    def __init__(self, xmat: FloatArray, outer: FloatArray | None, cols: BoolArray) -> None:
+        self.xmat, self.outer, self.cols = xmat, outer, cols
+        self.groups: list[tuple[npt.NDArray[np.intp], FloatArray]] = []
+        self.group_of = np.zeros(cols.shape[0], dtype=np.intp)
+        b, p = cols.shape
+        if outer is None or cols.all() or b < 2:
+            return
+        first, which = _pattern_ids(cols)
+        if b < GROUP_MIN_ROWS * first.size:
+            return
+        c = xmat.shape[0]
+        cube = outer.reshape(c, p, p)
+        for row in first:
+            on = np.flatnonzero(cols[row])
+            self.groups.append((on, cube[:, on][:, :, on].reshape(c, on.size * on.size)))
+        self.group_of = which
+
+    def solve(
+        self, sel: slice | npt.NDArray[np.intp], weights: FloatArray, rhs: FloatArray
+    ) -> FloatArray:
+        """Steps for rows ``sel`` of the batch (``weights`` and ``rhs`` already selected)."""
+        if not self.groups:
+            return _solve(self.xmat, self.outer, self.cols[sel], weights, rhs)
+        group = self.group_of[sel]
+        order = np.argsort(group, kind="stable")
+        bounds = np.searchsorted(group[order], np.arange(len(self.groups) + 1))
+        out: FloatArray = np.zeros_like(rhs)
+        for g, (on, outer) in enumerate(self.groups):
+            members = order[bounds[g] : bounds[g + 1]]
+            if not members.size:
+                continue
+            hess = (weights[members] @ outer).reshape(members.size, on.size, on.size)
+            small = rhs[members][:, on]
+            try:
+                solved = np.linalg.solve(hess, small[:, :, None])[:, :, 0]
+            except np.linalg.LinAlgError:
+                solved = _pinv_solve(hess, small)
+            out[members[:, None], on] = solved
+        return out
+
+
+def _solve(
+    xmat: FloatArray,
+    outer: FloatArray | None,
+    cols: BoolArray,
+    weights: FloatArray,
+    rhs: FloatArray,
+) -> FloatArray:
     """Solve ``(Xᵀ W X) δ = rhs`` for each row, restricted to its active columns."""
     b, p = cols.shape
     if outer is not None:
@@ -190,8 +277,9 @@ def _solve(xmat: FloatArray, outer: FloatArray | None, cols: BoolArray, weights:
         hess = np.einsum("cp,bc,cq->bpq", xmat, weights, xmat, optimize=True)
     if cols.all():  # a batch of one model on its own columns: nothing to mask
         try:
-            full: FloatArray = np.asarray(np.linalg.solve(hess, rhs[:, :, None])[:, :, 0],
-                                          dtype=np.float64)
+            full: FloatArray = np.asarray(
+                np.linalg.solve(hess, rhs[:, :, None])[:, :, 0], dtype=np.float64
+            )
             return full
         except np.linalg.LinAlgError:
             return _pinv_solve(hess, rhs)
@@ -202,8 +290,9 @@ def _solve(xmat: FloatArray, outer: FloatArray | None, cols: BoolArray, weights:
     hess[:, diag, diag] += ~cols
     rhs = np.where(cols, rhs, 0.0)
     try:
-        solved: FloatArray = np.asarray(np.linalg.solve(hess, rhs[:, :, None])[:, :, 0],
-                                        dtype=np.float64)
+        solved: FloatArray = np.asarray(
+            np.linalg.solve(hess, rhs[:, :, None])[:, :, 0], dtype=np.float64
+        )
         return solved
     except np.linalg.LinAlgError:
         return _pinv_solve(hess, rhs)

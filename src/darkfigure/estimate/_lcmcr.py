@@ -349,8 +349,17 @@ class LatentClass:
             # R-hat compares chains that started apart.
             jitter = np.exp(rng.normal(0.0, 0.3, (len(rates), self.max_classes)))
             lam = np.clip(rates[:, None] * jitter, 0.02, 0.98)
-            kept: IntArray = _run_chain(rng, patterns, counts, lam, float(self.a_alpha),
-                                        float(self.b_alpha), self.burn_in, self.draws, self.thin)
+            kept: IntArray = _run_chain(
+                rng,
+                patterns,
+                counts,
+                lam,
+                float(self.a_alpha),
+                float(self.b_alpha),
+                self.burn_in,
+                self.draws,
+                self.thin,
+            )
             return kept
 
         seeds = _chain_seeds(self.seed, self.chains)
@@ -372,8 +381,10 @@ class LatentClass:
                 "do not quote this number: run longer chains (--burn-in, --draws, --thin)"
             )
         if self.chains == 1:
-            found.append("lcmcr: one chain only, so convergence cannot be checked (R-hat needs "
-                         "--chains 2 or more)")
+            found.append(
+                "lcmcr: one chain only, so convergence cannot be checked (R-hat needs "
+                "--chains 2 or more)"
+            )
         if math.isfinite(self.ess_) and self.ess_ < ESS_PER_CHAIN * self.chains:
             found.append(
                 f"lcmcr: effective sample size {self.ess_:.0f} is below {ESS_PER_CHAIN} per chain; "

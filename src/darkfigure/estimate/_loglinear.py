@@ -118,10 +118,19 @@ class LogLinear:
     draws_: FloatArray
     rhat_: float
 
-    def __init__(self, *, terms: Sequence[str] = (), selection: str | None = None,
-                 max_order: int = 2, p_threshold: float = 0.02, level: float = 0.95,
-                 top_models: int | None = None, prior: str = "proper",
-                 profile: bool = True, seed: Seed = None) -> None:
+    def __init__(
+        self,
+        *,
+        terms: Sequence[str] = (),
+        selection: str | None = None,
+        max_order: int = 2,
+        p_threshold: float = 0.02,
+        level: float = 0.95,
+        top_models: int | None = None,
+        prior: str = "proper",
+        profile: bool = True,
+        seed: Seed = None,
+    ) -> None:
         self.terms = terms
         self.selection = selection
         self.max_order = max_order
@@ -134,10 +143,17 @@ class LogLinear:
 
     def get_params(self) -> dict[str, Any]:
         """The hyperparameters (for :func:`~darkfigure.estimate._base.clone`)."""
-        return {"terms": self.terms, "selection": self.selection, "max_order": self.max_order,
-                "p_threshold": self.p_threshold, "level": self.level,
-                "top_models": self.top_models, "prior": self.prior, "profile": self.profile,
-                "seed": self.seed}
+        return {
+            "terms": self.terms,
+            "selection": self.selection,
+            "max_order": self.max_order,
+            "p_threshold": self.p_threshold,
+            "level": self.level,
+            "top_models": self.top_models,
+            "prior": self.prior,
+            "profile": self.profile,
+            "seed": self.seed,
+        }
 
     @property
     def method(self) -> str:
@@ -154,8 +170,9 @@ class LogLinear:
         if not 0.0 < self.level < 1.0:
             raise SettingsError(f"level must be between 0 and 1 (got {self.level})")
         if self.selection in ("aic", "bic") and not 1 <= self.max_order <= k - 1:
-            raise SettingsError(f"--max-order must be between 1 and {k - 1} for {k} lists "
-                                f"(got {self.max_order})")
+            raise SettingsError(
+                f"--max-order must be between 1 and {k - 1} for {k} lists (got {self.max_order})"
+            )
         if self.prior not in ("proper", "improper"):
             raise SettingsError(f"prior must be 'proper' or 'improper' (got {self.prior!r})")
         if not 0.0 <= self.p_threshold <= 1.0:
@@ -188,8 +205,12 @@ class LogLinear:
 
             def models(i: int) -> tuple[int, ...]:
                 return space.interactions(masks[i])
-            top = self.top_models if self.top_models is not None else TOP_MODELS.get(
-                k, TOP_MODELS_DEFAULT)
+
+            top = (
+                self.top_models
+                if self.top_models is not None
+                else TOP_MODELS.get(k, TOP_MODELS_DEFAULT)
+            )
             keep = None if top is None else max(top, SHOWN_CANDIDATES)
             fits, values, ranking, pruned = rank_models(space, y, masks, self.selection, keep)
             usable = ranking[np.isfinite(values[ranking])]
@@ -198,13 +219,16 @@ class LogLinear:
             diagnostics["models_pruned"] = int(pruned.sum())
             diagnostics["not_estimable"] = {
                 "count": len(dropped),
-                "examples": [{"model": _label(models(i), lists), "reason": fits.reasons[i]}
-                             for i in dropped[:SHOWN_CANDIDATES]],
+                "examples": [
+                    {"model": _label(models(i), lists), "reason": fits.reasons[i]}
+                    for i in dropped[:SHOWN_CANDIDATES]
+                ],
             }
             if not usable.size:
                 raise NotEstimableError(
                     f"none of the {masks.shape[0]} hierarchical models has a finite, identifiable "
-                    f"estimate; for example: {fits.reasons[dropped[0]]}")
+                    f"estimate; for example: {fits.reasons[dropped[0]]}"
+                )
             chosen = int(usable[0])
             self.retained_ = usable if top is None else usable[:top]
             self.retained_masks_ = masks[self.retained_]
@@ -212,9 +236,13 @@ class LogLinear:
             other = "aic" if self.selection == "bic" else "bic"
             other_values = fits.criterion(other, np.array([y.sum()]))
             self.candidates_ = [
-                {"model": _label(models(i), lists), "estimate": float(fits.total[i]),
-                 self.selection: float(values[i]), other: float(other_values[i]),
-                 "delta": float(values[i] - values[chosen])}
+                {
+                    "model": _label(models(i), lists),
+                    "estimate": float(fits.total[i]),
+                    self.selection: float(values[i]),
+                    other: float(other_values[i]),
+                    "delta": float(values[i] - values[chosen]),
+                }
                 for i in usable[:SHOWN_CANDIDATES]
             ]
             diagnostics["candidates"] = self.candidates_
@@ -229,7 +257,8 @@ class LogLinear:
             if not fit.valid[0]:
                 raise NotEstimableError(f"main-effects model: {fit.reasons[0]}")
             diagnostics["stepwise_path"] = [
-                {"term": term_name(t, lists), "p": p} for t, p in result.path[0]]
+                {"term": term_name(t, lists), "p": p} for t, p in result.path[0]
+            ]
         elif self.selection == "threshold":
             from darkfigure.estimate._threshold import bayes_threshold
 
@@ -240,13 +269,15 @@ class LogLinear:
             if any(order(t) == k for t in wanted):
                 raise NotEstimableError(
                     f"model with the {k}-list interaction: the unobserved history is then "
-                    "saturated, so the dark figure is not identifiable")
+                    "saturated, so the dark figure is not identifiable"
+                )
             space = Space.build(lists, wanted)
             cols = space.columns(wanted)
             fit = fit_checked(space, y[None, :], cols[None, :])
             if not fit.valid[0]:
                 raise NotEstimableError(
-                    f"model {' + '.join(_names(space, cols))}: {fit.reasons[0]}")
+                    f"model {' + '.join(_names(space, cols))}: {fit.reasons[0]}"
+                )
         self.space_ = space
         self.cols_ = cols
         self.fit_ = fit
@@ -258,8 +289,9 @@ class LogLinear:
         lists = space.lists
         coef = fit.coef[0]
         self.model_ = tuple(term_name(t, lists) for t in space.interactions(cols))
-        self.coef_ = {term_name(t, lists): float(coef[j])
-                      for j, t in enumerate(space.terms) if cols[j]}
+        self.coef_ = {
+            term_name(t, lists): float(coef[j]) for j, t in enumerate(space.terms) if cols[j]
+        }
         minus = [name for name, v in self.coef_.items() if v == -math.inf]
         mu = fit.mu[0]
         active_cells = _active_cells(space, y, cols)
@@ -268,37 +300,56 @@ class LogLinear:
         self.deviance_ = float(2.0 * dev_terms[active_cells].sum())
         self.df_ = int(active_cells.sum() - np.isfinite(coef[cols]).sum())
         n = float(y.sum())
-        diagnostics.update({
-            "deviance": self.deviance_, "df": self.df_,
-            "aic": float(fit.criterion("aic", np.array([n]))[0]),
-            "bic": float(fit.criterion("bic", np.array([n]))[0]),
-            "coefficients": {k: (None if not math.isfinite(v) else v)
-                             for k, v in self.coef_.items()},
-            "minus_infinity": minus,
-        })
+        diagnostics.update(
+            {
+                "deviance": self.deviance_,
+                "df": self.df_,
+                "aic": float(fit.criterion("aic", np.array([n]))[0]),
+                "bic": float(fit.criterion("bic", np.array([n]))[0]),
+                "coefficients": {
+                    k: (None if not math.isfinite(v) else v) for k, v in self.coef_.items()
+                },
+                "minus_infinity": minus,
+            }
+        )
         if minus:
             warnings.append(
                 f"{', '.join(minus)}: no one is on all the lists of the term, so it is "
-                "estimated at −∞ (extended MLE): histories holding it are fitted as 0")
+                "estimated at −∞ (extended MLE): histories holding it are fitted as 0"
+            )
         interval = None
         if self.profile:
             x_full = design(space.k, space.terms, include_unobserved=True)
-            lower, upper, peak = profile_interval(x_full, y, cols & np.isfinite(
-                np.nan_to_num(coef, nan=0.0)), active_cells, float(fit.total[0]), self.level)
+            lower, upper, peak = profile_interval(
+                x_full,
+                y,
+                cols & np.isfinite(np.nan_to_num(coef, nan=0.0)),
+                active_cells,
+                float(fit.total[0]),
+                self.level,
+            )
             interval = Interval(self.level, lower, upper, "profile")
             diagnostics["profile_maximum"] = peak
             if self.selection is not None:
                 warnings.append(
                     "the interval is conditional on the selected model and ignores selection "
-                    "uncertainty (too narrow); use --bootstrap for an interval that includes it")
+                    "uncertainty (too narrow); use --bootstrap for an interval that includes it"
+                )
             if not math.isfinite(upper):
-                warnings.append("the profile likelihood does not fall below the cut-off above "
-                                "the estimate: no finite upper limit")
+                warnings.append(
+                    "the profile likelihood does not fall below the cut-off above "
+                    "the estimate: no finite upper limit"
+                )
         self.estimate_ = Estimate(
-            lists=lists, observed=int(n), method=self.method,
-            model=tuple(lists) + self.model_, estimate=float(fit.total[0]),
-            dark_figure=float(fit.dark[0]), interval=interval,
-            warnings=tuple(warnings), diagnostics=diagnostics,
+            lists=lists,
+            observed=int(n),
+            method=self.method,
+            model=tuple(lists) + self.model_,
+            estimate=float(fit.total[0]),
+            dark_figure=float(fit.dark[0]),
+            interval=interval,
+            warnings=tuple(warnings),
+            diagnostics=diagnostics,
         )
 
     # ------------------------------------------------------------------ bootstrap support
@@ -312,16 +363,23 @@ class LogLinear:
         tables = np.asarray(tables, dtype=np.float64)
         space, lists = self.space_, self.space_.lists
         if self.selection in ("aic", "bic"):
-            totals, best = select_among(space, tables, self.retained_masks_, self.selection,
-                                        warm=self.retained_start_)
-            labels = ["" if b < 0 else "+".join(
-                term_name(t, lists) for t in space.interactions(self.retained_masks_[b]))
-                for b in best]
+            totals, best = select_among(
+                space, tables, self.retained_masks_, self.selection, warm=self.retained_start_
+            )
+            labels = [
+                ""
+                if b < 0
+                else "+".join(
+                    term_name(t, lists) for t in space.interactions(self.retained_masks_[b])
+                )
+                for b in best
+            ]
             return totals, labels
         if self.selection == "stepwise":
             result = stepwise(space, tables, self.p_threshold)
-            labels = ["+".join(term_name(t, lists) for t in space.interactions(c))
-                      for c in result.cols]
+            labels = [
+                "+".join(term_name(t, lists) for t in space.interactions(c)) for c in result.cols
+            ]
             return np.where(result.fits.valid, result.fits.total, np.nan), labels
         warm = WarmStart.of(space, self.fit_, np.array([0]))
         fits = fit_checked(space, tables, self.cols_[None, :], start=warm.starts(tables, space))
@@ -345,10 +403,16 @@ def _names(space: Space, cols: BoolArray) -> list[str]:
 
 
 def _take(fits: Checked, i: int) -> Checked:
-    return Checked(total=fits.total[i : i + 1], dark=fits.dark[i : i + 1],
-                   loglik=fits.loglik[i : i + 1], n_params=fits.n_params[i : i + 1],
-                   coef=fits.coef[i : i + 1], mu=fits.mu[i : i + 1], valid=fits.valid[i : i + 1],
-                   reasons=fits.reasons[i : i + 1])
+    return Checked(
+        total=fits.total[i : i + 1],
+        dark=fits.dark[i : i + 1],
+        loglik=fits.loglik[i : i + 1],
+        n_params=fits.n_params[i : i + 1],
+        coef=fits.coef[i : i + 1],
+        mu=fits.mu[i : i + 1],
+        valid=fits.valid[i : i + 1],
+        reasons=fits.reasons[i : i + 1],
+    )
 
 
 def _active_cells(space: Space, y: FloatArray, cols: BoolArray) -> BoolArray:

@@ -78,8 +78,9 @@ class Method:
     bootstrap: bool = True
 
 
-def _loglinear(selection: str | None, *,
-               main_only: bool = False) -> Callable[[MethodOptions], Estimator]:
+def _loglinear(
+    selection: str | None, *, main_only: bool = False
+) -> Callable[[MethodOptions], Estimator]:
     def factory(options: MethodOptions) -> Estimator:
         from darkfigure.estimate._loglinear import LogLinear
 
@@ -108,9 +109,15 @@ def _closed(model: str) -> Callable[[MethodOptions], Estimator]:
 def _latent_class(options: MethodOptions) -> Estimator:
     from darkfigure.estimate._lcmcr import LatentClass
 
-    return LatentClass(max_classes=options.classes, chains=options.chains,
-                       burn_in=options.burn_in, draws=options.draws, thin=options.thin,
-                       seed=options.seed, level=options.level)
+    return LatentClass(
+        max_classes=options.classes,
+        chains=options.chains,
+        burn_in=options.burn_in,
+        draws=options.draws,
+        thin=options.thin,
+        seed=options.seed,
+        level=options.level,
+    )
 
 
 def _graph_averaging(options: MethodOptions) -> Estimator:
@@ -120,34 +127,89 @@ def _graph_averaging(options: MethodOptions) -> Estimator:
 
 
 METHODS: dict[str, Method] = {
-    "main": Method("main", "independence: main effects only (lists independent)", "log-linear",
-                   _loglinear(None, main_only=True)),
-    "fixed": Method("fixed", "main effects plus the interactions given by --terms (e.g. A:B,C:D)",
-                    "log-linear", _loglinear(None)),
-    "aic": Method("aic", "lowest AIC over hierarchical models up to --max-order", "log-linear",
-                  _loglinear("aic")),
-    "bic": Method("bic", "lowest BIC over hierarchical models up to --max-order", "log-linear",
-                  _loglinear("bic")),
-    "stepwise": Method("stepwise", "add pairwise interactions while p < --p (Chan, Silverman & "
-                       "Vincent 2021, SparseMSE)", "log-linear", _loglinear("stepwise")),
-    "threshold": Method("threshold", "Bayesian thresholding of pairwise interactions (Silverman "
-                        "2020): posterior median and credible interval", "log-linear",
-                        _loglinear("threshold"), bootstrap=False),
-    "m0": Method("m0", "Rcapture M0: every list catches with the same probability", "closed",
-                 _closed("m0")),
-    "mt": Method("mt", "Rcapture Mt: lists differ, independent (same fit as main)", "closed",
-                 _closed("mt")),
-    "chao": Method("chao", "Rcapture Mh Chao: lower bound under heterogeneous catchability",
-                   "closed", _closed("chao")),
-    "darroch": Method("darroch", "Rcapture Mh Darroch: heterogeneity, quadratic in captures",
-                      "closed", _closed("darroch")),
-    "poisson2": Method("poisson2", "Rcapture Mh Poisson2: heterogeneity, 2^captures - 1", "closed",
-                       _closed("poisson2")),
-    "gamma": Method("gamma", "Rcapture Mh Gamma3.5: heterogeneity, -log(1 + captures/3.5)",
-                    "closed", _closed("gamma")),
-    "lcmcr": Method("lcmcr", "Bayesian non-parametric latent classes: heterogeneous visibility "
-                    "(Manrique-Vallier 2016, R LCMCR); --classes, --chains, --burn-in, --draws, "
-                    "--thin", "bayesian", _latent_class, bootstrap=False),
-    "dga": Method("dga", "Bayesian averaging over decomposable graphical models, 3-5 lists "
-                  "(Madigan & York 1997, R dga)", "bayesian", _graph_averaging, bootstrap=False),
+    "main": Method(
+        "main",
+        "independence: main effects only (lists independent)",
+        "log-linear",
+        _loglinear(None, main_only=True),
+    ),
+    "fixed": Method(
+        "fixed",
+        "main effects plus the interactions given by --terms (e.g. A:B,C:D)",
+        "log-linear",
+        _loglinear(None),
+    ),
+    "aic": Method(
+        "aic",
+        "lowest AIC over hierarchical models up to --max-order",
+        "log-linear",
+        _loglinear("aic"),
+    ),
+    "bic": Method(
+        "bic",
+        "lowest BIC over hierarchical models up to --max-order",
+        "log-linear",
+        _loglinear("bic"),
+    ),
+    "stepwise": Method(
+        "stepwise",
+        "add pairwise interactions while p < --p (Chan, Silverman & Vincent 2021, SparseMSE)",
+        "log-linear",
+        _loglinear("stepwise"),
+    ),
+    "threshold": Method(
+        "threshold",
+        "Bayesian thresholding of pairwise interactions (Silverman "
+        "2020): posterior median and credible interval",
+        "log-linear",
+        _loglinear("threshold"),
+        bootstrap=False,
+    ),
+    "m0": Method(
+        "m0", "Rcapture M0: every list catches with the same probability", "closed", _closed("m0")
+    ),
+    "mt": Method(
+        "mt", "Rcapture Mt: lists differ, independent (same fit as main)", "closed", _closed("mt")
+    ),
+    "chao": Method(
+        "chao",
+        "Rcapture Mh Chao: lower bound under heterogeneous catchability",
+        "closed",
+        _closed("chao"),
+    ),
+    "darroch": Method(
+        "darroch",
+        "Rcapture Mh Darroch: heterogeneity, quadratic in captures",
+        "closed",
+        _closed("darroch"),
+    ),
+    "poisson2": Method(
+        "poisson2",
+        "Rcapture Mh Poisson2: heterogeneity, 2^captures - 1",
+        "closed",
+        _closed("poisson2"),
+    ),
+    "gamma": Method(
+        "gamma",
+        "Rcapture Mh Gamma3.5: heterogeneity, -log(1 + captures/3.5)",
+        "closed",
+        _closed("gamma"),
+    ),
+    "lcmcr": Method(
+        "lcmcr",
+        "Bayesian non-parametric latent classes: heterogeneous visibility "
+        "(Manrique-Vallier 2016, R LCMCR); --classes, --chains, --burn-in, --draws, "
+        "--thin",
+        "bayesian",
+        _latent_class,
+        bootstrap=False,
+    ),
+    "dga": Method(
+        "dga",
+        "Bayesian averaging over decomposable graphical models, 3-5 lists "
+        "(Madigan & York 1997, R dga)",
+        "bayesian",
+        _graph_averaging,
+        bootstrap=False,
+    ),
 }

@@ -116,6 +116,9 @@ class Estimate:
             )
         else:
             header.append(("interval", "none computed"))
+        convergence = self._convergence()
+        if convergence is not None:
+            header.append(("R-hat / ESS", convergence))
         summary = Summary(
             "Population estimate",
             header=tuple(header),
@@ -146,6 +149,31 @@ class Estimate:
                 [(c["model"], f"{c['share']:.1%}") for c in chosen],
             )
         return summary
+
+    def _convergence(self) -> str | None:
+        """``"1.002 / 3,850"`` from MCMC diagnostics (worst R-hat of several runs), or None.
+
+        Examples
+        --------
+        >>> e = Estimate(("A", "B"), 10, "lcmcr", (), 20.0, 10.0, None,
+        ...              diagnostics={"rhat": 1.0021, "ess": 3850.4})
+        >>> e._convergence()
+        '1.002 / 3,850'
+        >>> e = Estimate(("A", "B"), 10, "threshold", (), 20.0, 10.0, None,
+        ...              diagnostics={"rhat": [1.01, 1.03]})
+        >>> e._convergence()
+        '1.030 / —'
+        """
+        rhat = self.diagnostics.get("rhat")
+        ess = self.diagnostics.get("ess")
+        if isinstance(rhat, list | tuple):  # one R-hat per run: the worst one counts
+            finite = [float(r) for r in rhat if r is not None and math.isfinite(r)]
+            rhat = max(finite) if finite else None
+        if rhat is None and ess is None:
+            return None
+        rhat_text = f"{rhat:.3f}" if rhat is not None else "—"
+        ess_text = f"{ess:,.0f}" if ess is not None else "—"
+        return f"{rhat_text} / {ess_text}"
 
     def _notes(self) -> list[str]:
         """Short lines on how the estimate was made, from the JSON-safe diagnostics."""

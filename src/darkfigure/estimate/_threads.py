@@ -19,12 +19,29 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _limit() -> AbstractContextManager[Any]:
+@functools.cache
+def _controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process.
+
+    Building it scans the process's shared libraries (about 1 ms); a bootstrap enters the
+    limit a dozen times, so the scan is not repeated. NumPy's BLAS, the one the fits use, is
+    loaded first, so it is always found (a BLAS loaded later, e.g. SciPy's, is not limited).
+    ``None`` without threadpoolctl.
+    """
     try:
-        from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
     except ImportError:  # optional: without it BLAS keeps its default threads
+        return None
+    import numpy  # noqa: F401  (loads the BLAS library, which must be there to be found)
+
+    return ThreadpoolController()
+
+
+def _limit() -> AbstractContextManager[Any]:
+    controller = _controller()
+    if controller is None:
         return nullcontext()
-    limiter: AbstractContextManager[Any] = threadpool_limits(limits=1, user_api="blas")
+    limiter: AbstractContextManager[Any] = controller.limit(limits=1, user_api="blas")
     return limiter
 
 

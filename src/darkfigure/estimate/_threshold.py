@@ -62,8 +62,9 @@ def _mode(xmat: FloatArray, y: FloatArray, precision: FloatArray) -> tuple[Float
     return beta, inverse
 
 
-def _sample(xmat: FloatArray, y: FloatArray, precision: FloatArray, rng: np.random.Generator
-            ) -> tuple[FloatArray, float]:
+def _sample(
+    xmat: FloatArray, y: FloatArray, precision: FloatArray, rng: np.random.Generator
+) -> tuple[FloatArray, float]:
     """``(chains, draws, P)`` posterior draws and the acceptance rate."""
     mode, cov = _mode(xmat, y, precision)
     p = xmat.shape[1]
@@ -71,8 +72,9 @@ def _sample(xmat: FloatArray, y: FloatArray, precision: FloatArray, rng: np.rand
 
     def logpost(b: FloatArray) -> FloatArray:
         eta = b @ xmat.T
-        out: FloatArray = (y * eta - np.exp(np.clip(eta, -700, 700))).sum(axis=1) \
-            - 0.5 * (precision * b * b).sum(axis=1)
+        out: FloatArray = (y * eta - np.exp(np.clip(eta, -700, 700))).sum(axis=1) - 0.5 * (
+            precision * b * b
+        ).sum(axis=1)
         return out
 
     current = mode + (rng.standard_normal((CHAINS, p)) @ chol.T)
@@ -104,8 +106,7 @@ def _rhat(draws: FloatArray) -> float:
     return float(math.sqrt(var / within)) if within > 0 else math.inf
 
 
-def bayes_threshold(est: LogLinear, table: CaptureHistories, *, prior: str = "proper"
-                    ) -> LogLinear:
+def bayes_threshold(est: LogLinear, table: CaptureHistories, *, prior: str = "proper") -> LogLinear:
     """Run Bayesian thresholding for ``est`` (a ``LogLinear(selection="threshold")``)."""
     from itertools import combinations
 
@@ -121,16 +122,19 @@ def bayes_threshold(est: LogLinear, table: CaptureHistories, *, prior: str = "pr
     if prior == "improper":
         reason = problem(space.xmat, y_all, space.terms, full, lists)
         if reason:
-            raise NotEstimableError("Bayesian thresholding with improper priors cannot be "
-                                    f"applied: the full pairwise model fails: {reason}")
+            raise NotEstimableError(
+                "Bayesian thresholding with improper priors cannot be "
+                f"applied: the full pairwise model fails: {reason}"
+            )
         margins = y_all @ space.xmat
         zero = (margins <= 0) & full
         zero[0] = False
         minus = [space.terms[j] for j in np.flatnonzero(zero)]
         cells = np.asarray(~(space.xmat[:, zero] > 0).any(axis=1), dtype=bool)
         full = full & ~zero
-    precision = np.where(np.arange(len(space.terms)) > k,
-                         0.0 if prior == "improper" else 1.0 / PRIOR_VARIANCE, 0.0)
+    precision = np.where(
+        np.arange(len(space.terms)) > k, 0.0 if prior == "improper" else 1.0 / PRIOR_VARIANCE, 0.0
+    )
 
     def run(cols: npt.NDArray[np.bool_]) -> tuple[FloatArray, float, float]:
         xmat = space.xmat[np.ix_(cells, cols)]
@@ -142,42 +146,63 @@ def bayes_threshold(est: LogLinear, table: CaptureHistories, *, prior: str = "pr
     flat = draws1.reshape(-1, draws1.shape[2])
     ratios = flat.mean(axis=0) / flat.std(axis=0, ddof=1)
     active_terms = [t for t, on in zip(space.terms, full, strict=True) if on]
-    stats = {term_name(t, lists): float(abs(r))
-             for t, r in zip(active_terms, ratios, strict=True) if t in pairs}
-    kept = [t for t in pairs if term_name(t, lists) in stats
-            and stats[term_name(t, lists)] >= THRESHOLD]
+    stats = {
+        term_name(t, lists): float(abs(r))
+        for t, r in zip(active_terms, ratios, strict=True)
+        if t in pairs
+    }
+    kept = [
+        t for t in pairs if term_name(t, lists) in stats and stats[term_name(t, lists)] >= THRESHOLD
+    ]
     cols = space.columns(kept) & full
     draws2, acc2, rhat2 = run(cols)
     totals = y_all.sum() + np.exp(draws2[:, :, 0])
     if max(rhat1, rhat2) > 1.05:
-        warnings.append(f"MCMC did not converge well (R-hat {max(rhat1, rhat2):.3f} > 1.05): "
-                        "treat the estimate as unreliable")
+        warnings.append(
+            f"MCMC did not converge well (R-hat {max(rhat1, rhat2):.3f} > 1.05): "
+            "treat the estimate as unreliable"
+        )
     if min(acc1, acc2) < 0.05:
         warnings.append(f"MCMC acceptance rate low ({min(acc1, acc2):.1%})")
     if minus:
-        warnings.append(f"{', '.join(term_name(t, lists) for t in minus)}: no one in common; "
-                        "estimated at −∞")
+        warnings.append(
+            f"{', '.join(term_name(t, lists) for t in minus)}: no one in common; estimated at −∞"
+        )
     alpha = (1.0 - est.level) / 2.0
     lower, median, upper = np.quantile(totals, [alpha, 0.5, 1.0 - alpha])
     est.space_ = space
     est.cols_ = cols
     est.model_ = tuple(term_name(t, lists) for t in kept) + tuple(
-        term_name(t, lists) for t in minus)
+        term_name(t, lists) for t in minus
+    )
     est.draws_ = totals.ravel()
     est.rhat_ = max(rhat1, rhat2)
     diagnostics: dict[str, Any] = {
-        "prior": prior, "threshold": THRESHOLD, "prior_variance": PRIOR_VARIANCE,
-        "threshold_statistics": stats, "retained": [term_name(t, lists) for t in kept],
+        "prior": prior,
+        "threshold": THRESHOLD,
+        "prior_variance": PRIOR_VARIANCE,
+        "threshold_statistics": stats,
+        "retained": [term_name(t, lists) for t in kept],
         "minus_infinity": [term_name(t, lists) for t in minus],
-        "mcmc": {"chains": CHAINS, "burn_in": BURN_IN, "draws": DRAWS,
-                 "acceptance": [acc1, acc2], "rhat": [rhat1, rhat2],
-                 "seed": est.seed if isinstance(est.seed, int) else None},
+        "mcmc": {
+            "chains": CHAINS,
+            "burn_in": BURN_IN,
+            "draws": DRAWS,
+            "acceptance": [acc1, acc2],
+            "rhat": [rhat1, rhat2],
+            "seed": est.seed if isinstance(est.seed, int) else None,
+        },
         "posterior_mean": float(totals.mean()),
     }
     est.estimate_ = Estimate(
-        lists=lists, observed=int(y_all.sum()), method="threshold",
-        model=tuple(lists) + est.model_, estimate=float(median),
+        lists=lists,
+        observed=int(y_all.sum()),
+        method="threshold",
+        model=tuple(lists) + est.model_,
+        estimate=float(median),
         dark_figure=float(median - y_all.sum()),
         interval=Interval(est.level, float(lower), float(upper), "credible"),
-        warnings=tuple(warnings), diagnostics=diagnostics)
+        warnings=tuple(warnings),
+        diagnostics=diagnostics,
+    )
     return est

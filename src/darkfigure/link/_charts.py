@@ -22,8 +22,13 @@ def match_weights_chart(parameters: pd.DataFrame) -> dict[str, Any]:
     """
     rows: list[dict[Any, Any]] = parameters.to_dict("records")
     values = [
-        {"comparison": str(r["comparison"]), "level": str(r["level"]),
-         "match_weight": float(r["match_weight"]), "m": float(r["m"]), "u": float(r["u"])}
+        {
+            "comparison": str(r["comparison"]),
+            "level": str(r["level"]),
+            "match_weight": float(r["match_weight"]),
+            "m": float(r["m"]),
+            "u": float(r["u"]),
+        }
         for r in rows
         if math.isfinite(float(r["match_weight"]))
     ]
@@ -39,10 +44,15 @@ def match_weights_chart(parameters: pd.DataFrame) -> dict[str, Any]:
             "encoding": {
                 "y": {"field": "level", "type": "nominal", "sort": None, "title": None},
                 "x": {"field": "match_weight", "type": "quantitative", "title": "match weight"},
-                "color": {"condition": {"test": "datum.match_weight < 0", "value": "#d62728"},
-                          "value": "#1f77b4"},
-                "tooltip": [{"field": "m", "format": ".4f"}, {"field": "u", "format": ".6f"},
-                            {"field": "match_weight", "format": ".2f"}],
+                "color": {
+                    "condition": {"test": "datum.match_weight < 0", "value": "#d62728"},
+                    "value": "#1f77b4",
+                },
+                "tooltip": [
+                    {"field": "m", "format": ".4f"},
+                    {"field": "u", "format": ".6f"},
+                    {"field": "match_weight", "format": ".2f"},
+                ],
             },
         },
     }

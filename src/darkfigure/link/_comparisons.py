@@ -10,6 +10,8 @@ other dialects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.comparison_level_library import CustomLevel as _SplinkCustomLevel
@@ -19,11 +21,16 @@ from splink.internals.dialects import SplinkDialect
 # Our SQL is DuckDB's; for Spark the few list functions and the lambda syntax are renamed
 # (sqlglot's own translation turns list_has_any into an operator Spark lacks).
 _SPARK_NAMES = (
-    ("len(list_filter(", "size(filter("), ("len(list_intersect(", "size(array_intersect("),
-    ("list_has_any(", "arrays_overlap("), ("list_contains(", "array_contains("),
+    ("len(list_filter(", "size(filter("),
+    ("len(list_intersect(", "size(array_intersect("),
+    ("list_has_any(", "arrays_overlap("),
+    ("list_contains(", "array_contains("),
     ("list_max(list_transform(", "array_max(transform("),
-    ("jaro_winkler_similarity(", "jaro_winkler("), ("len(addr_tokens", "size(addr_tokens"),
-    ("lambda x: ", "x -> "), ("lambda t: ", "t -> "), ("lambda u: ", "u -> "),
+    ("jaro_winkler_similarity(", "jaro_winkler("),
+    ("len(addr_tokens", "size(addr_tokens"),
+    ("lambda x: ", "x -> "),
+    ("lambda t: ", "t -> "),
+    ("lambda u: ", "u -> "),
 )
 
 
@@ -57,10 +64,20 @@ def _agreeing(side: str, other: str) -> str:
 
 def _fuzzy(side: str, other: str) -> str:
     """Agreeing syllables plus long non-Chinese tokens within Jaro-Winkler 0.88 of one there."""
-    near = (f"len(list_filter(nm_long_{side}, lambda t: NOT list_contains(nm_flat_{other}, t) "
-            f"AND coalesce(list_max(list_transform(nm_long_{other}, "
-            f"lambda u: jaro_winkler_similarity(t, u))), 0) >= 0.88))")
+    near = (
+        f"len(list_filter(nm_long_{side}, lambda t: NOT list_contains(nm_flat_{other}, t) "
+        f"AND coalesce(list_max(list_transform(nm_long_{other}, "
+        f"lambda u: jaro_winkler_similarity(t, u))), 0) >= 0.88))"
+    )
     return f"({_agreeing(side, other)} + {near})"
+
+
+#: Names that agree whole are weighed by how common the name is (term frequency of the name
+#: signature ``nm_sig``): "Siti" on two records says less than "Sulastri".
+_NAME_FREQUENCY: dict[str, Any] = {
+    "tf_adjustment_column": "nm_sig",
+    "disable_tf_exact_match_detection": True,
+}
 
 
 class HongKongNameComparison(ComparisonCreator):
@@ -76,15 +93,20 @@ class HongKongNameComparison(ComparisonCreator):
         return [
             # nm_flat is named outside a lambda so that Splink's SQL parser sees the column.
             CustomLevel("nm_flat_l IS NULL OR nm_flat_r IS NULL").configure(is_null_level=True),
-            CustomLevel(f"{a} = {la} AND {b} = {lb} AND least({la}, {lb}) >= 2",
-                        "all syllables agree"),
-            CustomLevel(f"({a} = {la} OR {b} = {lb}) AND least({a}, {b}) >= 2",
-                        "one name within the other"),
-            CustomLevel(f"{fa} >= {la} AND {fb} >= {lb} AND least({la}, {lb}) >= 2",
-                        "all agree, allowing spelling variants"),
+            CustomLevel(
+                f"{a} = {la} AND {b} = {lb} AND least({la}, {lb}) >= 2", "all syllables agree"
+            ),
+            CustomLevel(
+                f"({a} = {la} OR {b} = {lb}) AND least({a}, {b}) >= 2", "one name within the other"
+            ),
+            CustomLevel(
+                f"{fa} >= {la} AND {fb} >= {lb} AND least({la}, {lb}) >= 2",
+                "all agree, allowing spelling variants",
+            ),
             CustomLevel(f"greatest({fa}, {fb}) >= 2", "two or more agree"),
-            CustomLevel(f"({a} = {la} AND {la} = 1) OR ({b} = {lb} AND {lb} = 1)",
-                        "single name agrees"),
+            CustomLevel(
+                f"({a} = {la} AND {la} = 1) OR ({b} = {lb} AND {lb} = 1)", "single name agrees"
+            ).configure(**_NAME_FREQUENCY),
             CustomLevel("list_has_any(nm_aka_l, nm_aka_r)", "alias or nickname agrees"),
             CustomLevel(f"greatest({fa}, {fb}) >= 1", "one syllable agrees"),
             # A one-word name that disagrees is often a nickname or working name ("Joy",
@@ -107,19 +129,28 @@ class BirthComparison(ComparisonCreator):
         return [
             CustomLevel("by_lo_l IS NULL OR by_lo_r IS NULL").configure(is_null_level=True),
             CustomLevel("dob_l = dob_r", "same date"),
-            CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
-                        "day and month swapped"),
-            CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND "
-                        "(dob_d_l IS NULL OR dob_d_r IS NULL OR abs(dob_d_l - dob_d_r) <= 2)",
-                        "same month, day missing or close"),
-            CustomLevel("dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
-                        "same year, month missing"),
+            CustomLevel(
+                "dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r",
+                "day and month swapped",
+            ),
+            CustomLevel(
+                "dob_y_l = dob_y_r AND dob_m_l = dob_m_r AND "
+                "(dob_d_l IS NULL OR dob_d_r IS NULL OR abs(dob_d_l - dob_d_r) <= 2)",
+                "same month, day missing or close",
+            ),
+            CustomLevel(
+                "dob_y_l = dob_y_r AND (dob_m_l IS NULL OR dob_m_r IS NULL)",
+                "same year, month missing",
+            ),
+            CustomLevel(
+                "damerau_levenshtein(dob_digits_l, dob_digits_r) <= 1",
+                "one digit typed wrong or two swapped",
+            ),
             # Two full dates in the same year that differ (not a swap, not a near day) say
             # more against a match than an age that fits: kept apart from the next level.
             CustomLevel("dob_y_l = dob_y_r", "same year, different date"),
             CustomLevel("by_lo_l <= by_hi_r AND by_lo_r <= by_hi_l", "birth years consistent"),
-            CustomLevel("by_lo_l <= by_hi_r + 3 AND by_lo_r <= by_hi_l + 3",
-                        "within three years"),
+            CustomLevel("by_lo_l <= by_hi_r + 3 AND by_lo_r <= by_hi_l + 3", "within three years"),
             ElseLevel(),
         ]
 
@@ -158,8 +189,10 @@ class AddressComparison(ComparisonCreator):
         super().__init__("addr")
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
-        overlap = ("len(list_intersect(addr_tokens_l, addr_tokens_r)) / "
-                   "greatest(len(addr_tokens_l), len(addr_tokens_r))")
+        overlap = (
+            "len(list_intersect(addr_tokens_l, addr_tokens_r)) / "
+            "greatest(len(addr_tokens_l), len(addr_tokens_r))"
+        )
         return [
             CustomLevel("addr_l IS NULL OR addr_r IS NULL").configure(is_null_level=True),
             CustomLevel("addr_l = addr_r", "same"),
@@ -176,8 +209,13 @@ class AddressComparison(ComparisonCreator):
 def all_comparisons(*, address: bool = False) -> list[ComparisonCreator]:
     """The comparisons of the case-record model, in chart order."""
     comparisons: list[ComparisonCreator] = [
-        HongKongNameComparison(), BirthComparison(), ExactComparison("sex"),
-        ExactComparison("citizenship"), ExactComparison("phone"), ExactComparison("document")]
+        HongKongNameComparison(),
+        BirthComparison(),
+        ExactComparison("sex"),
+        ExactComparison("citizenship"),
+        ExactComparison("phone"),
+        ExactComparison("document"),
+    ]
     if address:
         comparisons.append(AddressComparison())
     return comparisons

@@ -22,8 +22,13 @@ Backend = Literal["duckdb", "spark"]
 BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
 
 
-def make_db_api(backend: str = "duckdb", *, threads: int | None = None,
-                memory_limit: str | None = None, temp_dir: str | None = None) -> Any:
+def make_db_api(
+    backend: str = "duckdb",
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_dir: str | None = None,
+) -> Any:
     """A Splink database API for ``backend``.
 
     Parameters
@@ -50,7 +55,7 @@ def make_db_api(backend: str = "duckdb", *, threads: int | None = None,
             con.execute(f"SET memory_limit = '{memory_limit}'")
         if temp_dir:
             con.execute(f"SET temp_directory = '{temp_dir}'")
-        con.execute("SET preserve_insertion_order = false")   # less memory on big joins
+        con.execute("SET preserve_insertion_order = false")  # less memory on big joins
         return DuckDBAPI(connection=con)
     if backend == "spark":
         try:
@@ -59,15 +64,19 @@ def make_db_api(backend: str = "duckdb", *, threads: int | None = None,
         except ImportError:
             raise MissingDependencyError(
                 "the spark backend needs pyspark: pip install 'pyspark>=3.5,<4' "
-                "(and Java 11 or 17), or use --backend duckdb") from None
+                "(and Java 11 or 17), or use --backend duckdb"
+            ) from None
         from splink.backends.spark import similarity_jar_location
 
         # Splink's string-similarity functions (jaro_winkler) are Scala UDFs in its jar.
         spark = SparkSession.getActiveSession() or (
             SparkSession.builder.master(f"local[{threads or os.cpu_count() or 1}]")
-            .appName("darkfigure-link").config("spark.ui.enabled", "false")
+            .appName("darkfigure-link")
+            .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.jars", similarity_jar_location()).getOrCreate())
+            .config("spark.jars", similarity_jar_location())
+            .getOrCreate()
+        )
         spark.sparkContext.setLogLevel("ERROR")
         # Splink checkpoints intermediate tables; Spark needs a place for them.
         spark.sparkContext.setCheckpointDir(temp_dir or tempfile.mkdtemp(prefix="darkfigure-"))
@@ -99,5 +108,7 @@ def engine_errors(step: str) -> Iterator[None]:
     except (LinkError, MissingDependencyError):
         raise
     except Exception as error:  # the engine's message may quote record values
-        raise LinkError(f"linkage engine failed while {step} ({type(error).__name__}); "
-                        "its own message is withheld because it may quote record values") from error
+        raise LinkError(
+            f"linkage engine failed while {step} ({type(error).__name__}); "
+            "its own message is withheld because it may quote record values"
+        ) from error

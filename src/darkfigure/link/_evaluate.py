@@ -25,8 +25,9 @@ def _pairs(sizes: np.ndarray[Any, Any]) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
-def pair_counts(predicted: np.ndarray[Any, Any],
-                true: np.ndarray[Any, Any]) -> tuple[int, int, int]:
+def pair_counts(
+    predicted: np.ndarray[Any, Any], true: np.ndarray[Any, Any]
+) -> tuple[int, int, int]:
     """(true positive, predicted, true) record pairs of two clusterings of the same records.
 
     Examples
@@ -36,8 +37,11 @@ def pair_counts(predicted: np.ndarray[Any, Any],
     """
     frame = pd.DataFrame({"p": predicted, "t": true})
     both = _pairs(frame.groupby(["p", "t"]).size().to_numpy())
-    return both, _pairs(frame.groupby("p").size().to_numpy()), _pairs(
-        frame.groupby("t").size().to_numpy())
+    return (
+        both,
+        _pairs(frame.groupby("p").size().to_numpy()),
+        _pairs(frame.groupby("t").size().to_numpy()),
+    )
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,11 @@ class Evaluation:
     f1: float
     true_pairs: int
     predicted_pairs: int
-    persons: int                    #: true people among the records
-    clusters: int                   #: people according to the linkage
-    exact_clusters: float           #: share of true people whose records form exactly one cluster
-    histories_l1: int               #: sum over histories of |linked count - true count|
-    histories_l1_share: float       #: histories_l1 / persons
+    persons: int  #: true people among the records
+    clusters: int  #: people according to the linkage
+    exact_clusters: float  #: share of true people whose records form exactly one cluster
+    histories_l1: int  #: sum over histories of |linked count - true count|
+    histories_l1_share: float  #: histories_l1 / persons
     estimate_linked: float | None = None
     estimate_true: float | None = None
 
@@ -69,12 +73,18 @@ class Evaluation:
             ("pairwise F1", round(self.f1, 4)),
             ("true people / clusters", f"{self.persons} / {self.clusters}"),
             ("people whose cluster is exact", round(self.exact_clusters, 4)),
-            ("capture-history L1 error", f"{self.histories_l1} ({self.histories_l1_share:.2%} "
-                                         "of observed people)"),
+            (
+                "capture-history L1 error",
+                f"{self.histories_l1} ({self.histories_l1_share:.2%} of observed people)",
+            ),
         )
         if self.estimate_linked is not None and self.estimate_true is not None:
-            header += (("estimate from linked / true histories",
-                        f"{self.estimate_linked:,.0f} / {self.estimate_true:,.0f}"),)
+            header += (
+                (
+                    "estimate from linked / true histories",
+                    f"{self.estimate_linked:,.0f} / {self.estimate_true:,.0f}",
+                ),
+            )
         return Summary("Linkage against the truth", header=header)
 
 
@@ -92,8 +102,9 @@ def _estimate(table: CaptureHistories) -> float | None:
     return None
 
 
-def evaluate_linkage(records: pd.DataFrame, truth: pd.DataFrame, *,
-                     estimate: bool = True) -> Evaluation:
+def evaluate_linkage(
+    records: pd.DataFrame, truth: pd.DataFrame, *, estimate: bool = True
+) -> Evaluation:
     """Compare linked records (``list_name``, ``record_id``, ``person_key``) with the truth.
 
     Parameters
@@ -118,18 +129,23 @@ def evaluate_linkage(records: pd.DataFrame, truth: pd.DataFrame, *,
     merged = records[[*key, "person_key"]].astype(str).merge(truth, on=key, how="left")
     unmatched = int(merged["person_id"].isna().sum())
     if unmatched:
-        raise InputError(f"truth file: {unmatched} linked record(s) have no row in the truth "
-                         "(matched on list_name and record_id)")
-    tp, predicted, true = pair_counts(merged["person_key"].to_numpy(),
-                                      merged["person_id"].to_numpy())
+        raise InputError(
+            f"truth file: {unmatched} linked record(s) have no row in the truth "
+            "(matched on list_name and record_id)"
+        )
+    tp, predicted, true = pair_counts(
+        merged["person_key"].to_numpy(), merged["person_id"].to_numpy()
+    )
     precision = tp / predicted if predicted else 1.0
     recall = tp / true if true else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     per_person = merged.groupby("person_id").agg(
-        keys=("person_key", "nunique"), key=("person_key", "first"), size=("person_key", "size"))
+        keys=("person_key", "nunique"), key=("person_key", "first"), size=("person_key", "size")
+    )
     key_size = merged.groupby("person_key").size()
-    exact = float(((per_person["keys"] == 1)
-                   & (per_person["key"].map(key_size) == per_person["size"])).mean())
+    exact = float(
+        ((per_person["keys"] == 1) & (per_person["key"].map(key_size) == per_person["size"])).mean()
+    )
     lists = sorted(merged["list_name"].unique())
     linked = build_histories(merged, lists=lists)
     truth_table = build_histories(merged.assign(person_key=merged["person_id"]), lists=lists)
@@ -138,8 +154,15 @@ def evaluate_linkage(records: pd.DataFrame, truth: pd.DataFrame, *,
     l1 = int(np.abs(linked.cell_counts() - truth_table.cell_counts()).sum())
     persons = truth_table.observed
     return Evaluation(
-        precision=precision, recall=recall, f1=f1, true_pairs=true, predicted_pairs=predicted,
-        persons=persons, clusters=linked.observed, exact_clusters=exact, histories_l1=l1,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        true_pairs=true,
+        predicted_pairs=predicted,
+        persons=persons,
+        clusters=linked.observed,
+        exact_clusters=exact,
+        histories_l1=l1,
         histories_l1_share=l1 / persons if persons else 0.0,
         estimate_linked=_estimate(linked) if estimate else None,
         estimate_true=_estimate(truth_table) if estimate else None,

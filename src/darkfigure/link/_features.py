@@ -23,12 +23,42 @@ __all__ = ["FEATURE_COLUMNS", "derive_features"]
 
 #: Columns of the feature table, beside ``unique_id``, ``source_dataset`` and ``record_id``.
 FEATURE_COLUMNS = (
-    "nm_keys", "nm_flat", "nm_long", "nm_len", "nm_pairs", "nm_aka", "nm_sig", "nm_triples",
-    "dob", "dob_y", "dob_m", "dob_d", "by_lo", "by_hi", "sex", "citizenship", "phone", "document",
+    "nm_keys",
+    "nm_flat",
+    "nm_long",
+    "nm_len",
+    "nm_pairs",
+    "nm_aka",
+    "nm_sig",
+    "nm_triples",
+    "nm_prefix",
+    "dob",
+    "dob_y",
+    "dob_m",
+    "dob_d",
+    "dob_digits",
+    "by_lo",
+    "by_hi",
+    "sex",
+    "citizenship",
+    "phone",
+    "document",
 )
 
-_IDENTITY = ("family_name", "given_name", "full_name", "name_zh", "alias", "sex",
-             "date_of_birth", "age", "citizenship", "document_number", "phone", "date_identified")
+_IDENTITY = (
+    "family_name",
+    "given_name",
+    "full_name",
+    "name_zh",
+    "alias",
+    "sex",
+    "date_of_birth",
+    "age",
+    "citizenship",
+    "document_number",
+    "phone",
+    "date_identified",
+)
 
 _DATE = re.compile(
     r"^\s*(?:(?P<y>\d{4})(?:[-/.](?P<m>\d{1,2})(?:[-/.](?P<d>\d{1,2}))?)?"
@@ -49,19 +79,28 @@ def _unique_map(values: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
 
 
 @lru_cache(maxsize=4096)
-def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
+def _date_written(text: str) -> tuple[str | None, str | None, str | None]:
+    """Year, month and day as written (ISO, ``DD/MM/YYYY`` or ``YYYYMMDD``), unvalidated."""
     normalised = normalise_date(text).value if text else None
     match = _DATE.match(str(normalised) if normalised else text)
     if not match:
         return None, None, None
     g = match.groupdict()
-    year = g["y"] or g["y2"] or g["y3"]
-    month = g["m"] or g["m2"] or g["m3"]
-    day = g["d"] or g["d2"] or g["d3"]
+    return g["y"] or g["y2"] or g["y3"], g["m"] or g["m2"] or g["m3"], g["d"] or g["d2"] or g["d3"]
+
+
+def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
+    year, month, day = _date_written(text)
     y = int(year) if year else None
     m = int(month) if month and 1 <= int(month) <= 12 else None
     d = int(day) if day and m and 1 <= int(day) <= 31 else None
     return y, m, d
+
+
+def _date_digits(text: str) -> str | None:
+    """``YYYYMMDD`` as written, even when not a valid date (a typed digit: ``19105412``)."""
+    year, month, day = _date_written(text)
+    return f"{year}{int(month):02d}{int(day):02d}" if year and month and day else None
 
 
 def _phone(text: str) -> str | None:
@@ -75,7 +114,7 @@ def _phone(text: str) -> str | None:
         return digits
     if digits.startswith("00"):
         return "+" + digits[2:]
-    if len(digits) == 8:                          # a Hong Kong number without its country code
+    if len(digits) == 8:  # a Hong Kong number without its country code
         return "+852" + digits
     if digits.startswith("852") and len(digits) == 11:
         return "+" + digits
@@ -116,7 +155,9 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
     parts = [p for p in (family, given) if p] or ([full] if full else [])
     chinese = bool(zh) or not citizenship or citizenship in CHINESE_CITIZENSHIPS
     parts = clean_parts(parts) if chinese else clean_parts([p.replace("-", "") for p in parts])
-    keys = name_keys(parts, zh, chinese=chinese, canonical=canonical_token)
+    keys = name_keys(
+        parts, zh, chinese=chinese, canonical=canonical_token, ambiguous=not zh and not citizenship
+    )
     nested = [sorted(k) for k in keys]
     flat = sorted({k for ks in keys for k in ks})
     long = sorted({k for ks in keys if len(ks) == 1 for k in ks if len(k) >= 4})
@@ -130,18 +171,37 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
                     pairs.add(f"{a}|{b}" if a <= b else f"{b}|{a}")
     # Also-known-as keys: the aliases, and a one-word name (a nickname or working name), so
     # that a hotline's "Ploy" meets the police file that noted the alias "Ploy".
-    aka = {k for a in alias.split(";") if a.strip()
-           for ks in name_keys(clean_parts([a]), chinese=chinese, canonical=canonical_token)
-           for k in ks}
+    aka = {
+        k
+        for a in alias.split(";")
+        if a.strip()
+        for ks in name_keys(clean_parts([a]), chinese=chinese, canonical=canonical_token)
+        for k in ks
+    }
     if len(keys) == 1:
         aka |= keys[0]
     # A plain (non-array) signature for EM training blocks: same spelling system, same name.
     signature = "|".join(sorted(min(k) for k in keys)) or None
     # Three syllables agreeing: the blocking key used instead of pairs on large inputs.
-    triples = {"|".join(sorted(t)) for i, j, k in combinations(range(len(keys)), 3)
-               for t in product(keys[i], keys[j], keys[k])}
-    return (nested or None, flat or None, long, len(keys), sorted(pairs), sorted(aka) or None,
-            signature, sorted(triples))
+    triples = {
+        "|".join(sorted(t))
+        for i, j, k in combinations(range(len(keys)), 3)
+        for t in product(keys[i], keys[j], keys[k])
+    }
+    # First three letters of long tokens: with an address, a blocking key that survives a typo
+    # later in the name (Bianca / Biana).
+    prefix = sorted({t[:3] for t in long})
+    return (
+        nested or None,
+        flat or None,
+        long,
+        len(keys),
+        sorted(pairs),
+        sorted(aka) or None,
+        signature,
+        sorted(triples),
+        prefix,
+    )
 
 
 def derive_features(records: pd.DataFrame) -> pd.DataFrame:
@@ -155,17 +215,29 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     """
     frame = records.reindex(columns=["list_name", "record_id", *_IDENTITY])
     frame = frame.astype("string").fillna("").astype(object).apply(lambda s: s.str.strip())
-    out = pd.DataFrame({
-        "unique_id": np.arange(len(frame), dtype=np.int64),
-        "source_dataset": frame["list_name"].to_numpy(),
-        "record_id": frame["record_id"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "unique_id": np.arange(len(frame), dtype=np.int64),
+            "source_dataset": frame["list_name"].to_numpy(),
+            "record_id": frame["record_id"].to_numpy(),
+        }
+    )
     citizenship = _unique_map(frame["citizenship"], _citizenship)
-    name_rows = pd.Series(list(zip(frame["family_name"], frame["given_name"], frame["full_name"],
-                                   frame["name_zh"], frame["alias"], citizenship.fillna(""),
-                                   strict=True)))
+    name_rows = pd.Series(
+        list(
+            zip(
+                frame["family_name"],
+                frame["given_name"],
+                frame["full_name"],
+                frame["name_zh"],
+                frame["alias"],
+                citizenship.fillna(""),
+                strict=True,
+            )
+        )
+    )
     names = _unique_map(name_rows, _name_features)
-    for i, column in enumerate(FEATURE_COLUMNS[:8]):
+    for i, column in enumerate(FEATURE_COLUMNS[:9]):
         out[column] = names.map(lambda row, i=i: row[i]).to_numpy()
     out["nm_len"] = out["nm_len"].astype(np.int64)
 
@@ -174,11 +246,20 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     out["dob_m"] = pd.array([p[1] for p in dob], dtype="Int64")
     out["dob_d"] = pd.array([p[2] for p in dob], dtype="Int64")
     full = out["dob_y"].notna() & out["dob_m"].notna() & out["dob_d"].notna()
-    text = (out["dob_y"].astype(str) + "-" + out["dob_m"].astype(str).str.zfill(2) + "-"
-            + out["dob_d"].astype(str).str.zfill(2))
+    text = (
+        out["dob_y"].astype(str)
+        + "-"
+        + out["dob_m"].astype(str).str.zfill(2)
+        + "-"
+        + out["dob_d"].astype(str).str.zfill(2)
+    )
     out["dob"] = text.astype(object).where(full, None)
-    ident_year = pd.array([p[0] for p in _unique_map(frame["date_identified"], _date_parts)],
-                          dtype="Int64")
+    out["dob_digits"] = _unique_map(
+        frame["date_of_birth"], lambda t: _date_digits(t) if t else None
+    ).to_numpy()
+    ident_year = pd.array(
+        [p[0] for p in _unique_map(frame["date_identified"], _date_parts)], dtype="Int64"
+    )
     age = pd.to_numeric(frame["age"].str.extract(_AGE, expand=False), errors="coerce")
     age_lo = pd.Series(ident_year, dtype="Int64") - pd.Series(age).astype("Int64") - 1
     age_hi = age_lo + 1
@@ -187,12 +268,14 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     out["sex"] = _unique_map(frame["sex"], _sex).to_numpy()
     out["citizenship"] = citizenship.to_numpy()
     out["phone"] = _unique_map(frame["phone"], lambda t: _phone(t) if t else None).to_numpy()
-    out["document"] = _unique_map(frame["document_number"],
-                                  lambda t: _document(t) if t else None).to_numpy()
+    out["document"] = _unique_map(
+        frame["document_number"], lambda t: _document(t) if t else None
+    ).to_numpy()
     if "address" in records.columns:
         address = records["address"].fillna("").astype(str).str.lower()
         address = address.str.replace(r"[^0-9a-z\u3400-\u9fff]+", " ", regex=True).str.strip()
         out["addr"] = address.where(address != "", None).to_numpy()
-        out["addr_tokens"] = _unique_map(address, lambda t: sorted(set(t.split())) or None
-                                         ).to_numpy()
+        out["addr_tokens"] = _unique_map(
+            address, lambda t: sorted(set(t.split())) or None
+        ).to_numpy()
     return out

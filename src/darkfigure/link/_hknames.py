@@ -61,39 +61,110 @@ _GIVEN_CHARS = (
 )
 
 # Surnames whose reading differs from the character's usual one.
-_SURNAME_READINGS = {"曾": "zeng", "單": "shan", "區": "ou", "仇": "qiu", "解": "xie", "樂": "yue",
-                     "查": "zha", "繆": "miao", "覃": "qin", "朴": "piao", "沈": "shen", "尉": "yu",
-                     "蓋": "ge", "華": "hua", "任": "ren", "長": "chang"}
+_SURNAME_READINGS = {
+    "曾": "zeng",
+    "單": "shan",
+    "區": "ou",
+    "仇": "qiu",
+    "解": "xie",
+    "樂": "yue",
+    "查": "zha",
+    "繆": "miao",
+    "覃": "qin",
+    "朴": "piao",
+    "沈": "shen",
+    "尉": "yu",
+    "蓋": "ge",
+    "華": "hua",
+    "任": "ren",
+    "長": "chang",
+}
 
 # Jyutping initial -> Hong Kong government spellings. ``z``/``c`` are written ch or ts (張
 # Cheung, 曾 Tsang, 謝 Tse), ``j`` is y (楊 Yeung), ``gw``/``kw`` kw (關 Kwan), ``s`` also sh
 # before some finals (石 Shek, 岑 Shum).
 _INITIALS: dict[str, tuple[str, ...]] = {
-    "": ("",), "b": ("p",), "p": ("p",), "m": ("m",), "f": ("f",), "d": ("t",), "t": ("t",),
-    "n": ("n", "l"), "l": ("l",), "g": ("k",), "k": ("k",), "ng": ("ng", ""), "h": ("h",),
-    "gw": ("kw",), "kw": ("kw",), "w": ("w",), "z": ("ch", "ts", "j"), "c": ("ch", "ts"),
-    "s": ("s", "sh"), "j": ("y",),
+    "": ("",),
+    "b": ("p",),
+    "p": ("p",),
+    "m": ("m",),
+    "f": ("f",),
+    "d": ("t",),
+    "t": ("t",),
+    "n": ("n", "l"),
+    "l": ("l",),
+    "g": ("k",),
+    "k": ("k",),
+    "ng": ("ng", ""),
+    "h": ("h",),
+    "gw": ("kw",),
+    "kw": ("kw",),
+    "w": ("w",),
+    "z": ("ch", "ts", "j"),
+    "c": ("ch", "ts"),
+    "s": ("s", "sh"),
+    "j": ("y",),
 }
 
 # Jyutping final -> Hong Kong government spellings (陳 can -> chan, 張 zoeng -> cheung/cheong,
 # 徐 ceoi -> tsui/chui, 孫 syun -> suen/sun, 周 zau -> chau/chow, 李 lei -> lee/li, 蘇 sou -> so).
 _FINALS: dict[str, tuple[str, ...]] = {
-    "aa": ("a", "ah"), "aai": ("ai",), "aau": ("au", "ow"), "aam": ("am",), "aan": ("an",),
-    "aang": ("ang",), "aap": ("ap",), "aat": ("at",), "aak": ("ak",),
-    "ai": ("ai",), "au": ("au", "ow"), "am": ("am", "um"), "an": ("an", "un"), "ang": ("ang",),
-    "ap": ("ap",), "at": ("at",), "ak": ("ak",),
-    "e": ("e",), "ei": ("ei", "ee", "i"), "eu": ("eu",), "em": ("em",), "eng": ("eng", "ing"),
-    "ek": ("ek",), "ep": ("ep",),
-    "i": ("i", "ee"), "ip": ("ip",), "it": ("it",), "ik": ("ik",), "im": ("im",), "in": ("in",),
-    "ing": ("ing",), "iu": ("iu",),
-    "o": ("o", "oh", "aw"), "oi": ("oi", "oy"), "on": ("on",), "ong": ("ong",), "ot": ("ot",),
-    "ok": ("ok",), "ou": ("o", "ou"),
-    "oe": ("oe",), "oeng": ("eung", "eong"), "oek": ("euk", "eok"),
-    "eoi": ("ui", "eui", "ue"), "eon": ("un", "eun"), "eot": ("ut",),
-    "u": ("u", "oo"), "ui": ("ui", "ooi"), "un": ("un", "oon"), "ung": ("ung",), "uk": ("uk",),
+    "aa": ("a", "ah"),
+    "aai": ("ai",),
+    "aau": ("au", "ow"),
+    "aam": ("am",),
+    "aan": ("an",),
+    "aang": ("ang",),
+    "aap": ("ap",),
+    "aat": ("at",),
+    "aak": ("ak",),
+    "ai": ("ai",),
+    "au": ("au", "ow"),
+    "am": ("am", "um"),
+    "an": ("an", "un"),
+    "ang": ("ang",),
+    "ap": ("ap",),
+    "at": ("at",),
+    "ak": ("ak",),
+    "e": ("e",),
+    "ei": ("ei", "ee", "i"),
+    "eu": ("eu",),
+    "em": ("em",),
+    "eng": ("eng", "ing"),
+    "ek": ("ek",),
+    "ep": ("ep",),
+    "i": ("i", "ee"),
+    "ip": ("ip",),
+    "it": ("it",),
+    "ik": ("ik",),
+    "im": ("im",),
+    "in": ("in",),
+    "ing": ("ing",),
+    "iu": ("iu",),
+    "o": ("o", "oh", "aw"),
+    "oi": ("oi", "oy"),
+    "on": ("on",),
+    "ong": ("ong",),
+    "ot": ("ot",),
+    "ok": ("ok",),
+    "ou": ("o", "ou"),
+    "oe": ("oe",),
+    "oeng": ("eung", "eong"),
+    "oek": ("euk", "eok"),
+    "eoi": ("ui", "eui", "ue"),
+    "eon": ("un", "eun"),
+    "eot": ("ut",),
+    "u": ("u", "oo"),
+    "ui": ("ui", "ooi"),
+    "un": ("un", "oon"),
+    "ung": ("ung",),
+    "uk": ("uk",),
     "ut": ("ut",),
-    "yu": ("u", "yu", "ue"), "yun": ("un", "uen", "yun"), "yut": ("ut", "uet"),
-    "m": ("m",), "ng": ("ng",),
+    "yu": ("u", "yu", "ue"),
+    "yun": ("un", "uen", "yun"),
+    "yut": ("ut", "uet"),
+    "m": ("m",),
+    "ng": ("ng",),
 }
 
 _JYUTPING = re.compile(r"^(gw|kw|ng|[bpmfdtnlgkhwzcsj])?([a-z]+?)([1-6])?$")
@@ -115,7 +186,7 @@ def hk_spellings(jyutping: str) -> frozenset[str]:
     """
     jyutping = jyutping.strip().lower().rstrip("123456")
     if jyutping in ("ng", "m"):
-        return frozenset({jyutping})              # 吳 ng4, 唔 m4: syllabic nasals
+        return frozenset({jyutping})  # 吳 ng4, 唔 m4: syllabic nasals
     match = _JYUTPING.match(jyutping)
     if match is None:
         return frozenset()
@@ -129,14 +200,14 @@ def hk_spellings(jyutping: str) -> frozenset[str]:
     for ini in _INITIALS[initial]:
         for fin in finals:
             if initial == "j" and fin.startswith(("y", "u")) and final in ("yu", "yun", "yut"):
-                out.add("y" + fin.lstrip("y"))   # 余 jyu -> yu/yue, 袁 jyun -> yuen
+                out.add("y" + fin.lstrip("y"))  # 余 jyu -> yu/yue, 袁 jyun -> yuen
                 continue
             out.add(ini + fin)
     if initial == "j" and final == "ip":
-        out.add(final)                            # 葉 jip -> Ip as well as Yip
+        out.add(final)  # 葉 jip -> Ip as well as Yip
     if initial in ("z", "c", "s") and final == "i":
         stem = {"z": ("tsz", "chi", "tsze"), "c": ("tsz", "chi", "tsze"), "s": ("sze", "sz", "see")}
-        out.update(stem[initial])                 # 志 Chi / Tsz, 詩 Sze
+        out.update(stem[initial])  # 志 Chi / Tsz, 詩 Sze
     return frozenset(out)
 
 
@@ -260,7 +331,7 @@ def romanised_keys(syllable: str) -> frozenset[str]:
     if syllable in _pinyin_syllables():
         keys.add(syllable)
     if syllable.endswith("u") and syllable[:-1] + "v" in _pinyin_syllables():
-        keys.add(syllable[:-1] + "v")             # lu / lü / lv
+        keys.add(syllable[:-1] + "v")  # lu / lü / lv
     return frozenset(keys) if keys else frozenset({syllable})
 
 
@@ -304,8 +375,12 @@ def _fold(text: str) -> str:
 
 
 def name_keys(
-    romanised: Iterable[str], characters: str = "", *, chinese: bool = True,
+    romanised: Iterable[str],
+    characters: str = "",
+    *,
+    chinese: bool = True,
     canonical: Callable[[str], str] | None = None,
+    ambiguous: bool = False,
 ) -> NameKeys:
     """Key sets for a whole name, one per syllable or token, order kept.
 
@@ -321,6 +396,11 @@ def name_keys(
     canonical
         Token -> canonical spelling for tokens that are not Chinese syllables (the other-name
         normalisers: ``iuliia`` -> ``yulya``); applied to every token when ``chinese`` is false.
+    ambiguous
+        Nothing says whether the name is Chinese (no citizenship, no characters): a token that
+        splits into syllables (``Yuliani`` -> yu, lia, ni; ``Rina`` -> ri, na) also keeps its
+        whole (canonical) spelling as a key of its first syllable, so that it still meets the
+        same name read whole on a record that gives a non-Chinese citizenship.
 
     Notes
     -----
@@ -338,6 +418,8 @@ def name_keys(
     (3, 3, True)
     >>> len(name_keys(["Ah Mei"]))   # the diminutive 'Ah' is dropped
     1
+    >>> name_keys(["Rina"], chinese=False)[0] <= name_keys(["Rina"], ambiguous=True)[0]
+    True
     """
     tokens = [t for part in romanised for t in _TOKEN.findall(_fold(part))]
     if len(tokens) == 2 and tokens[0] in _AH:
@@ -346,7 +428,10 @@ def name_keys(
     for token in tokens:
         pieces = segment(token) if chinese else (token,)
         if chinese and (len(pieces) > 1 or is_syllable(token)):
-            roman.extend(romanised_keys(p) for p in pieces)
+            syllables = [romanised_keys(p) for p in pieces]
+            if ambiguous and len(pieces) > 1:
+                syllables[0] = syllables[0] | {canonical(token) if canonical else token}
+            roman.extend(syllables)
         else:
             roman.append(frozenset({canonical(token) if canonical else token}))
     han = [ch for ch in characters if is_han(ch)]

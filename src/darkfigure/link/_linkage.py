@@ -113,12 +113,15 @@ class Linkage:
         """Counts only (JSON-safe)."""
         sizes = self.records.groupby("person_key").size()
         per_list = self.records.groupby("list_name").agg(
-            records=("record_id", "size"), people=("person_key", "nunique"))
+            records=("record_id", "size"), people=("person_key", "nunique")
+        )
         return {
             "records": len(self.records),
             "people": int(sizes.size),
-            "lists": {name: {"records": int(row.records), "people": int(row.people)}
-                      for name, row in per_list.iterrows()},
+            "lists": {
+                name: {"records": int(row.records), "people": int(row.people)}
+                for name, row in per_list.iterrows()
+            },
             "cluster_sizes": {str(k): int(v) for k, v in sizes.value_counts().sort_index().items()},
             "pairs_scored": len(self.pairs),
             "pairs_linked": int((self.pairs["match_probability"] >= self.threshold).sum()),
@@ -132,18 +135,28 @@ class Linkage:
         d = self.to_dict()
         summary = Summary(
             "Linkage",
-            header=(("records", d["records"]), ("people (clusters)", d["people"]),
-                    ("pairs scored", d["pairs_scored"]), ("pairs linked", d["pairs_linked"]),
-                    ("threshold", d["threshold"]), ("engine", d["backend"])),
-            notes=("Fellegi–Sunter model trained by EM (Splink); records linked at or above "
-                   "the threshold, groups split by average linkage so that chains do not "
-                   "merge people.",),
+            header=(
+                ("records", d["records"]),
+                ("people (clusters)", d["people"]),
+                ("pairs scored", d["pairs_scored"]),
+                ("pairs linked", d["pairs_linked"]),
+                ("threshold", d["threshold"]),
+                ("engine", d["backend"]),
+            ),
+            notes=(
+                "Fellegi–Sunter model trained by EM (Splink); records linked at or above "
+                "the threshold, groups split by average linkage so that chains do not "
+                "merge people.",
+            ),
         )
         summary = summary.with_table(
-            "Per list", ("list", "records", "people"),
-            [(name, v["records"], v["people"]) for name, v in d["lists"].items()])
-        return summary.with_table("Cluster sizes", ("records per person", "people"),
-                                  list(d["cluster_sizes"].items()))
+            "Per list",
+            ("list", "records", "people"),
+            [(name, v["records"], v["people"]) for name, v in d["lists"].items()],
+        )
+        return summary.with_table(
+            "Cluster sizes", ("records per person", "people"), list(d["cluster_sizes"].items())
+        )
 
     def review_table(self, *, margin: float = 0.5) -> pd.DataFrame:
         """Records in uncertain clusters: a weak link inside, or a near-miss link outside.
@@ -165,7 +178,8 @@ class Linkage:
             reasons[str(k)] = "weak link inside the cluster"
         table = self.records.loc[self.records["person_key"].isin(reasons), _OUTPUT_COLUMNS]
         return table.assign(reason=table["person_key"].map(reasons)).sort_values(
-            ["person_key", "list_name", "record_id"])
+            ["person_key", "list_name", "record_id"]
+        )
 
     def write(self, directory: str | os.PathLike[str]) -> Path:
         """Write ``records.csv``, ``histories.csv``, ``diagnostics/`` and ``samples/``."""
@@ -176,14 +190,17 @@ class Linkage:
         diag = out / "diagnostics"
         write_atomic(diag / "parameters.csv", partial(_write_csv, self.parameters))
         write_text_atomic(diag / "model.json", json.dumps(self.model, indent=2))
-        write_text_atomic(diag / "match_weights.vl.json",
-                          json.dumps(match_weights_chart(self.parameters), indent=2))
+        write_text_atomic(
+            diag / "match_weights.vl.json",
+            json.dumps(match_weights_chart(self.parameters), indent=2),
+        )
         write_text_atomic(diag / "summary.json", json.dumps(self.to_dict(), indent=2))
         review = self.review_table()
         write_atomic(diag / REVIEW_FILE, partial(_write_csv, review))
         for i, table in enumerate(self.samples, start=1):
-            write_atomic(out / "samples" / f"histories_{i:04d}.csv",
-                         partial(_write_csv, table.to_frame()))
+            write_atomic(
+                out / "samples" / f"histories_{i:04d}.csv", partial(_write_csv, table.to_frame())
+            )
         # Tables of an earlier run with more samples would be combined with these: remove them.
         fresh = {f"histories_{i:04d}.csv" for i in range(1, len(self.samples) + 1)}
         for stale in (out / "samples").glob("histories_*.csv"):
@@ -255,9 +272,10 @@ def link_records(
     report("clustering")
     candidates = components(len(frame), scored.pairs, threshold)
     within = score_within(scored.linker, candidates)
-    pairs = pd.concat([scored.pairs[["unique_id_l", "unique_id_r", "match_probability",
-                                     "evidence"]], within],
-                      ignore_index=True).drop_duplicates(["unique_id_l", "unique_id_r"])
+    pairs = pd.concat(
+        [scored.pairs[["unique_id_l", "unique_id_r", "match_probability", "evidence"]], within],
+        ignore_index=True,
+    ).drop_duplicates(["unique_id_l", "unique_id_r"])
     labels = cluster(candidates, pairs, threshold)
     # person keys numbered in order of first appearance, so the same input gives the same keys
     _, first = np.unique(labels, return_index=True)
@@ -270,7 +288,16 @@ def link_records(
     drawn: tuple[CaptureHistories, ...] = ()
     if samples:
         report(f"drawing {samples} capture-history tables")
-        drawn = sample_histories(frame["list_name"].astype(str).to_numpy(), scored.pairs,
-                                 samples, seed=seed)
-    return Linkage(frame, pairs.reset_index(drop=True), scored.parameters, scored.model_json,
-                   threshold, backend, drawn, scored.linker)
+        drawn = sample_histories(
+            frame["list_name"].astype(str).to_numpy(), scored.pairs, samples, seed=seed
+        )
+    return Linkage(
+        frame,
+        pairs.reset_index(drop=True),
+        scored.parameters,
+        scored.model_json,
+        threshold,
+        backend,
+        drawn,
+        scored.linker,
+    )

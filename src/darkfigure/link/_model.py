@@ -39,36 +39,46 @@ def blocking_rules(*, address: bool = False, large: bool = False) -> list[Any]:
     (``nm_pairs`` holds every pair of syllable keys, exploded); and, for one-syllable names
     (``Ah Mei``) and names with typos, one shared key with the same implied birth year; an
     alias or nickname shared with the same birth year or citizenship. With an address: the same
-    address, or one shared name key and one shared address token.
+    address, or one shared name key (or the first three letters of a long name token) and one
+    shared address token.
 
     ``large`` (more than :data:`LARGE` records) replaces the name rules that grow fastest:
     two agreeing syllables must come with the same implied birth year, or three must agree;
     one agreeing syllable needs the same birth year and month.
     """
-    name_rules = [
-        block_on("nm_pairs", "by_hi", arrays_to_explode=["nm_pairs"]),
-        block_on("nm_pairs", "by_lo", arrays_to_explode=["nm_pairs"]),
-        block_on("nm_triples", arrays_to_explode=["nm_triples"]),
-        block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
-        block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
-    ] if large else [
-        block_on("nm_pairs", arrays_to_explode=["nm_pairs"]),
-        block_on("nm_flat", "by_hi", arrays_to_explode=["nm_flat"]),
-        block_on("nm_flat", "by_lo", arrays_to_explode=["nm_flat"]),
-        block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
-        block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
-        block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
-    ]
+    name_rules = (
+        [
+            block_on("nm_pairs", "by_hi", arrays_to_explode=["nm_pairs"]),
+            block_on("nm_pairs", "by_lo", arrays_to_explode=["nm_pairs"]),
+            block_on("nm_triples", arrays_to_explode=["nm_triples"]),
+            block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
+            block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
+        ]
+        if large
+        else [
+            block_on("nm_pairs", arrays_to_explode=["nm_pairs"]),
+            block_on("nm_flat", "by_hi", arrays_to_explode=["nm_flat"]),
+            block_on("nm_flat", "by_lo", arrays_to_explode=["nm_flat"]),
+            block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
+            block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
+            block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
+        ]
+    )
     return [
         block_on("phone"),
         block_on("document"),
         block_on("dob"),
         block_on("nm_flat", "dob_y", "dob_m", arrays_to_explode=["nm_flat"]),
         *name_rules,
-    ] + ([
-        block_on("addr"),
-        block_on("nm_flat", "addr_tokens", arrays_to_explode=["nm_flat", "addr_tokens"]),
-    ] if address else [])
+    ] + (
+        [
+            block_on("addr"),
+            block_on("nm_flat", "addr_tokens", arrays_to_explode=["nm_flat", "addr_tokens"]),
+            block_on("nm_prefix", "addr_tokens", arrays_to_explode=["nm_prefix", "addr_tokens"]),
+        ]
+        if address
+        else []
+    )
 
 
 def _settings(*, address: bool, large: bool) -> SettingsCreator:
@@ -88,11 +98,11 @@ def _settings(*, address: bool, large: bool) -> SettingsCreator:
 class Scored:
     """Scored candidate pairs and the trained model (no record values)."""
 
-    pairs: pd.DataFrame            #: unique_id_l/_r, match_probability, match_weight, evidence
-    parameters: pd.DataFrame       #: comparison, level, m, u, bayes_factor, match_weight
-    model_json: dict[str, Any]     #: Splink's model (settings + trained m/u), value-free
-    prior: float                   #: trained probability that two random records match
-    linker: Any                    #: the Splink linker (``Linkage.splink_linker``)
+    pairs: pd.DataFrame  #: unique_id_l/_r, match_probability, match_weight, evidence
+    parameters: pd.DataFrame  #: comparison, level, m, u, bayes_factor, match_weight
+    model_json: dict[str, Any]  #: Splink's model (settings + trained m/u), value-free
+    prior: float  #: trained probability that two random records match
+    linker: Any  #: the Splink linker (``Linkage.splink_linker``)
 
 
 def _parameters(model: dict[str, Any]) -> pd.DataFrame:
@@ -103,10 +113,16 @@ def _parameters(model: dict[str, Any]) -> pd.DataFrame:
                 continue
             m, u = level.get("m_probability"), level.get("u_probability")
             bf = m / u if m and u else float("nan")
-            rows.append({"comparison": comparison["output_column_name"],
-                         "level": level.get("label_for_charts", ""), "m": m, "u": u,
-                         "bayes_factor": bf, "match_weight": float(np.log2(bf)) if bf > 0 else
-                         float("nan")})
+            rows.append(
+                {
+                    "comparison": comparison["output_column_name"],
+                    "level": level.get("label_for_charts", ""),
+                    "m": m,
+                    "u": u,
+                    "bayes_factor": bf,
+                    "match_weight": float(np.log2(bf)) if bf > 0 else float("nan"),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -114,15 +130,38 @@ def _train_m(linker: Any, n: int) -> None:
     """EM sessions for m. Birth is trained on pairs with the same name of two or more
     syllables: one-word names (nicknames like "Lily") would make EM take "same nickname"
     for "match"."""
-    for comparison in linker._settings_obj.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            level._trained_m_probabilities = []     # a new round replaces the previous one
+    for level in _levels(linker):
+        level._trained_m_probabilities = []  # a new round replaces the previous one
     for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
         linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=2e6 if n > LARGE else None)
+            rule, max_pairs=2e6 if n > LARGE else None
+        )
 
 
-def _train_u_on_random_pairs(linker: Any) -> None:
+#: An m that EM has driven below this is held here: the level never occurs among matches
+#: (weight about -40 whatever u is), and further EM rounds would underflow it to zero.
+M_VANISHING = 1e-12
+
+
+def _hold_vanishing_m(linker: Any) -> None:
+    """Fix every m below :data:`M_VANISHING` at that value for the EM rounds that follow."""
+    for level in _levels(linker):
+        m = level.m_probability
+        if isinstance(m, float) and m < M_VANISHING:
+            level.m_probability = M_VANISHING
+            level._fix_m_probability = True
+
+
+def _levels(linker: Any) -> list[Any]:
+    """The model's comparison levels, null levels left out, in settings order."""
+    return [
+        level
+        for comparison in linker._settings_obj.comparisons
+        for level in comparison._comparison_levels_excluding_null
+    ]
+
+
+def _train_u_on_random_pairs(linker: Any, sampled: float) -> None:
     """Re-estimate u by EM on a random sample of pairs, with m and the prior held fixed.
 
     Random sampling counts every agreement among random pairs as chance, but on lists of a
@@ -130,26 +169,32 @@ def _train_u_on_random_pairs(linker: Any) -> None:
     on a full date of birth, a phone or a document, so u comes out several times too high.
     EM on the same kind of random sample (pairs of records that drew the same random bucket,
     ``rnd_bucket``) weighs each pair by the model's probability that it is *not* a match,
-    which takes the matches out. A level that no non-match reaches keeps half a pair's worth
-    of u (it is never zero).
+    which takes the matches out. No u goes below half a pair among the ``sampled`` pairs:
+    the sample cannot tell anything rarer, and EM alone would take u to zero for a level
+    that happens to be reached by matches only (a shared date of birth on a small list).
     """
-    for comparison in linker._settings_obj.comparisons:
-        for level in comparison._comparison_levels_excluding_null:
-            level._trained_u_probabilities = []   # this estimate replaces the first
-    session = linker.training.estimate_parameters_using_expectation_maximisation(
-        "l.rnd_bucket = r.rnd_bucket", fix_probability_two_random_records_match=True,
-        fix_m_probabilities=True, fix_u_probabilities=False)
-    del session
-    for comparison in linker._settings_obj.comparisons:
-        levels = comparison._comparison_levels_excluding_null
-        seen = [lv.u_probability for lv in levels if isinstance(lv.u_probability, float)
-                and lv.u_probability > 0]
-        smallest = min(seen) / 2 if seen else 1e-6
-        for level in levels:
-            u = level.u_probability
-            if not isinstance(u, float) or u <= 0:
-                level.u_probability = smallest
-            level._fix_u_probability = True
+    sampled_u = [level._trained_u_probabilities for level in _levels(linker)]
+    for level in _levels(linker):
+        level._trained_u_probabilities = []  # this estimate replaces the first
+    try:
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            "l.rnd_bucket = r.rnd_bucket",
+            fix_probability_two_random_records_match=True,
+            fix_m_probabilities=True,
+            fix_u_probabilities=False,
+        )
+    except ValueError:
+        # Splink refuses a u of exactly zero, which EM reaches when every sampled pair at a
+        # level is a certain match (large inputs: all pairs sharing a document). There the
+        # matches are a negligible share of random pairs anyway: keep the sampled u.
+        for level, trained in zip(_levels(linker), sampled_u, strict=True):
+            level._trained_u_probabilities = trained
+        linker._populate_m_u_from_trained_values()
+    # A training session replaces the level objects: fetch them again.
+    for level in _levels(linker):
+        u = level.u_probability
+        level.u_probability = max(u if isinstance(u, float) else 0.0, 0.5 / sampled)
+        level._fix_u_probability = True
 
 
 def _prior_weight(linker: Any) -> float:
@@ -158,8 +203,13 @@ def _prior_weight(linker: Any) -> float:
     return float(np.log2(prior / (1 - prior)))
 
 
-def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | None = None,
-                step: Callable[[str], None] | None = None) -> Scored:
+def score_pairs(
+    features: pd.DataFrame,
+    *,
+    backend: str = "duckdb",
+    seed: int | None = None,
+    step: Callable[[str], None] | None = None,
+) -> Scored:
     """Train the model by EM on ``features`` and score every blocked pair.
 
     Parameters
@@ -185,18 +235,22 @@ def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | 
     # ``sampled`` pairs, on which u is re-estimated (see _train_u_on_random_pairs).
     buckets = max(1, round(n * (n - 1) / 2 / sampled))
     features = features.assign(
-        rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64))
+        rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64)
+    )
     with quiet_splink():
         db_api = make_db_api(backend)
         with engine_errors("loading the records"):
             table = db_api.register(features, dataset_display_name="records")
-            linker = Linker(table, _settings(address="addr" in features.columns,
-                                             large=n > LARGE), log_level=None)
+            linker = Linker(
+                table,
+                _settings(address="addr" in features.columns, large=n > LARGE),
+                log_level=None,
+            )
         report("estimating the prior")
         with engine_errors("estimating the prior"):
             linker.training.estimate_probability_two_random_records_match(
-                [block_on("document"), block_on("phone"), block_on("nm_sig", "dob")],
-                recall=0.6)
+                [block_on("document"), block_on("phone"), block_on("nm_sig", "dob")], recall=0.6
+            )
         report("estimating u")
         with engine_errors("estimating u by random sampling"):
             linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=seed)
@@ -206,7 +260,8 @@ def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | 
             # The random pairs that estimated u include true matches; on lists this small
             # they are as common as chance agreement on a phone or document. Take them out
             # (with the trained prior and m) and train m again against the corrected u.
-            _train_u_on_random_pairs(linker)
+            _train_u_on_random_pairs(linker, min(sampled, n * (n - 1) / 2))
+            _hold_vanishing_m(linker)
             _train_m(linker, n)
         report("scoring pairs")
         with engine_errors("scoring pairs"):
@@ -216,8 +271,13 @@ def score_pairs(features: pd.DataFrame, *, backend: str = "duckdb", seed: int | 
     pairs = pairs[["unique_id_l", "unique_id_r", "match_weight", "match_probability"]]
     pairs = pairs.assign(evidence=pairs["match_weight"] - _prior_weight(linker))
     pairs = pairs.astype({"unique_id_l": np.int64, "unique_id_r": np.int64})
-    return Scored(pairs.reset_index(drop=True), _parameters(model), model,
-                  float(model.get("probability_two_random_records_match", float("nan"))), linker)
+    return Scored(
+        pairs.reset_index(drop=True),
+        _parameters(model),
+        model,
+        float(model.get("probability_two_random_records_match", float("nan"))),
+        linker,
+    )
 
 
 def components(n: int, pairs: pd.DataFrame, threshold: float) -> npt.NDArray[np.int64]:
@@ -232,8 +292,9 @@ def components(n: int, pairs: pd.DataFrame, threshold: float) -> npt.NDArray[np.
 CONFLICT_WEIGHT = -10.0
 
 
-def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float, *,
-            max_size: int = 400) -> npt.NDArray[np.int64]:
+def cluster(
+    labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float, *, max_size: int = 400
+) -> npt.NDArray[np.int64]:
     """Split connected components by average linkage so that chains do not merge people.
 
     Transitive closure lets one wrong link join two people, and a nickname shared by many
@@ -246,15 +307,25 @@ def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float
     sizes = np.bincount(labels)
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
-    inside = (labels[left] == labels[right]) & (sizes[labels[left]] >= 3) & (
-        sizes[labels[left]] <= max_size)
-    evidence = (pairs["evidence"].to_numpy(dtype=float) if "evidence" in pairs
-                else np.zeros(len(pairs)))
+    inside = (
+        (labels[left] == labels[right])
+        & (sizes[labels[left]] >= 3)
+        & (sizes[labels[left]] <= max_size)
+    )
+    evidence = (
+        pairs["evidence"].to_numpy(dtype=float) if "evidence" in pairs else np.zeros(len(pairs))
+    )
     out = labels.copy()
     next_label = int(labels.max()) + 1 if len(labels) else 0
-    frame = pd.DataFrame({"l": left[inside], "r": right[inside], "c": labels[left[inside]],
-                          "p": pairs["match_probability"].to_numpy()[inside],
-                          "veto": evidence[inside] < CONFLICT_WEIGHT})
+    frame = pd.DataFrame(
+        {
+            "l": left[inside],
+            "r": right[inside],
+            "c": labels[left[inside]],
+            "p": pairs["match_probability"].to_numpy()[inside],
+            "veto": evidence[inside] < CONFLICT_WEIGHT,
+        }
+    )
     for _, group in frame.groupby("c", sort=False):
         ids = np.unique(np.concatenate([group["l"].to_numpy(), group["r"].to_numpy()]))
         position = pd.Series(np.arange(len(ids)), index=ids)
@@ -270,8 +341,9 @@ def cluster(labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float
     return np.asarray(np.unique(out, return_inverse=True)[1], dtype=np.int64)
 
 
-def _average_linkage(probability: npt.NDArray[np.float64], veto: npt.NDArray[np.bool_],
-                     threshold: float) -> npt.NDArray[np.int64]:
+def _average_linkage(
+    probability: npt.NDArray[np.float64], veto: npt.NDArray[np.bool_], threshold: float
+) -> npt.NDArray[np.int64]:
     """Agglomerate records, best average first, while the average is at least ``threshold``
     and no vetoed pair would be joined; a group label per record.
 
@@ -309,42 +381,52 @@ def _average_linkage(probability: npt.NDArray[np.float64], veto: npt.NDArray[np.
     return np.asarray(np.unique(label, return_inverse=True)[1], dtype=np.int64)
 
 
-def _components(n: int, left: npt.NDArray[np.int64],
-                right: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def _components(
+    n: int, left: npt.NDArray[np.int64], right: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
     graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
     return np.asarray(labels, dtype=np.int64)
 
 
-def cluster_probability(labels: npt.NDArray[np.int64],
-                        pairs: pd.DataFrame) -> npt.NDArray[np.float64]:
+def cluster_probability(
+    labels: npt.NDArray[np.int64], pairs: pd.DataFrame
+) -> npt.NDArray[np.float64]:
     """Per record, the highest match probability to another record of its cluster (NaN alone)."""
     left = pairs["unique_id_l"].to_numpy()
     right = pairs["unique_id_r"].to_numpy()
     same = labels[left] == labels[right]
     p = pairs["match_probability"].to_numpy()[same]
     best = np.full(len(labels), np.nan)
-    np.fmax.at(best, left[same], p)      # fmax ignores the NaN start value
+    np.fmax.at(best, left[same], p)  # fmax ignores the NaN start value
     np.fmax.at(best, right[same], p)
     return best
 
 
-def score_within(linker: Any, labels: npt.NDArray[np.int64], *,
-                 max_size: int = 400) -> pd.DataFrame:
+def score_within(
+    linker: Any, labels: npt.NDArray[np.int64], *, max_size: int = 400
+) -> pd.DataFrame:
     """Score every pair inside each cluster of 3 to ``max_size`` records (blocking skipped some)."""
     sizes = np.bincount(labels)
     keep = (sizes[labels] >= 3) & (sizes[labels] <= max_size)
     if not keep.any():
-        return pd.DataFrame({"unique_id_l": np.array([], dtype=np.int64),
-                             "unique_id_r": np.array([], dtype=np.int64),
-                             "match_probability": np.array([], dtype=float),
-                             "evidence": np.array([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "unique_id_l": np.array([], dtype=np.int64),
+                "unique_id_r": np.array([], dtype=np.int64),
+                "match_probability": np.array([], dtype=float),
+                "evidence": np.array([], dtype=float),
+            }
+        )
     members = pd.DataFrame({"cluster_id": labels[keep], "unique_id": np.nonzero(keep)[0]})
     with quiet_splink(), engine_errors("scoring pairs inside clusters"):
         table = linker._db_api.register(members)
         scored = linker.inference._score_missing_cluster_edges(table).as_pandas_dataframe()
-    return pd.DataFrame({"unique_id_l": scored["unique_id_l"].to_numpy(dtype=np.int64),
-                         "unique_id_r": scored["unique_id_r"].to_numpy(dtype=np.int64),
-                         "match_probability": scored["match_probability"].to_numpy(dtype=float),
-                         "evidence": scored["match_weight"].to_numpy(dtype=float)
-                         - _prior_weight(linker)})
+    return pd.DataFrame(
+        {
+            "unique_id_l": scored["unique_id_l"].to_numpy(dtype=np.int64),
+            "unique_id_r": scored["unique_id_r"].to_numpy(dtype=np.int64),
+            "match_probability": scored["match_probability"].to_numpy(dtype=float),
+            "evidence": scored["match_weight"].to_numpy(dtype=float) - _prior_weight(linker),
+        }
+    )

@@ -26,10 +26,35 @@ __all__ = ["CHINESE_CITIZENSHIPS", "canonical_token", "clean_parts"]
 #: Citizenships whose romanised names may be pinyin or Cantonese.
 CHINESE_CITIZENSHIPS = frozenset({"CHN", "HKG", "MAC", "TWN"})
 
-_PARTICLES = frozenset({
-    "de", "del", "dela", "delos", "la", "las", "los", "y", "da", "dos", "das", "do", "van",
-    "von", "bin", "binti", "bte", "bt", "jr", "sr", "iii", "mr", "mrs", "ms", "miss",
-})
+_PARTICLES = frozenset(
+    {
+        "de",
+        "del",
+        "dela",
+        "delos",
+        "la",
+        "las",
+        "los",
+        "y",
+        "da",
+        "dos",
+        "das",
+        "do",
+        "van",
+        "von",
+        "bin",
+        "binti",
+        "bte",
+        "bt",
+        "jr",
+        "sr",
+        "iii",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+    }
+)
 _MARIA = re.compile(r"\bma\.\s*", re.IGNORECASE)
 
 # Ordered rewrite rules for Cyrillic transliterations and Thai spellings (harmless elsewhere,
@@ -38,14 +63,36 @@ _MARIA = re.compile(r"\bma\.\s*", re.IGNORECASE)
 # -yi/-y endings vary. Thai th/ph/kh are t/p/k (Thongchai/Tongchai, Siriphon/Siriporn), oo/ee
 # are u/i (Boonmee/Bunmi), and r before a consonant is silent (Siriporn/Siripon).
 _CYRILLIC_RULES: tuple[tuple[str, str], ...] = (
-    (r"^(dela|delos|del|de)(?=[a-z]{4})", ""), (r"tch", "ch"), (r"(?<=[tpk])h", ""),
-    (r"ck", "k"), (r"w", "v"), (r"x", "ks"), (r"g", "h"),
-    (r"zh", "j"), (r"^j", "y"), (r"(?<=[aeiou])j", "y"), (r"ts", "c"), (r"tz", "c"),
-    (r"shch", "sh"), (r"ii(?=[aeou])", "i"), (r"iy(?=[aeou])", "i"), (r"^i(?=[aeou])", "y"),
-    (r"(?<=[^aeiouy])i(?=[aeou])", "y"), (r"(?<=[^aeiouy])y(?=[aeou])", "y"),
-    (r"yy", "y"), (r"(ii|iy|yi|ij|y)$", "i"), (r"ie", "ye"), (r"(?<=[^aeiouy])y", "i"),
-    (r"oo", "u"), (r"ee", "i"), (r"(.)\1", r"\1"), (r"c(?=[aou])", "k"), (r"q", "k"),
-    (r"r(?=[^aeiouy])", ""), (r"oe", "e"), (r"ei$", "i"),
+    (r"^(dela|delos|del|de)(?=[a-z]{4})", ""),
+    (r"tch", "ch"),
+    (r"(?<=[tpk])h", ""),
+    (r"ck", "k"),
+    (r"w", "v"),
+    (r"x", "ks"),
+    (r"g", "h"),
+    (r"zh", "j"),
+    (r"^j", "y"),
+    (r"(?<=[aeiou])j", "y"),
+    (r"ts", "c"),
+    (r"tz", "c"),
+    (r"shch", "sh"),
+    (r"ii(?=[aeou])", "i"),
+    (r"iy(?=[aeou])", "i"),
+    (r"^i(?=[aeou])", "y"),
+    (r"(?<=[^aeiouy])i(?=[aeou])", "y"),
+    (r"(?<=[^aeiouy])y(?=[aeou])", "y"),
+    (r"yy", "y"),
+    (r"(ii|iy|yi|ij|y)$", "i"),
+    (r"ie", "ye"),
+    (r"(?<=[^aeiouy])y", "i"),
+    (r"oo", "u"),
+    (r"ee", "i"),
+    (r"(.)\1", r"\1"),
+    (r"c(?=[aou])", "k"),
+    (r"q", "k"),
+    (r"r(?=[^aeiouy])", ""),
+    (r"oe", "e"),
+    (r"ei$", "i"),
 )
 _COMPILED = tuple((re.compile(pattern), repl) for pattern, repl in _CYRILLIC_RULES)
 

@@ -28,8 +28,13 @@ from darkfigure.histories import CaptureHistories, build_histories, read_histori
 __all__ = ["combine_estimates", "estimate_from_samples", "read_samples", "sample_histories"]
 
 
-def sample_histories(list_names: npt.NDArray[Any], pairs: pd.DataFrame, draws: int, *,
-                     seed: int | np.random.Generator | None = None) -> tuple[CaptureHistories, ...]:
+def sample_histories(
+    list_names: npt.NDArray[Any],
+    pairs: pd.DataFrame,
+    draws: int,
+    *,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[CaptureHistories, ...]:
     """``draws`` tables, each from links drawn independently with their match probabilities.
 
     Examples
@@ -51,8 +56,9 @@ def sample_histories(list_names: npt.NDArray[Any], pairs: pd.DataFrame, draws: i
     for _ in range(draws):
         keep = rng.random(len(p)) < p
         labels = _components(n, left[keep], right[keep])
-        table = build_histories(pd.DataFrame({"list_name": list_names, "person_key": labels}),
-                                lists=lists)
+        table = build_histories(
+            pd.DataFrame({"list_name": list_names, "person_key": labels}), lists=lists
+        )
         assert isinstance(table, CaptureHistories)
         out.append(table)
     return tuple(out)
@@ -71,8 +77,10 @@ def read_samples(directory: str | os.PathLike[str]) -> list[CaptureHistories]:
         folder = folder / "samples"
     files = sorted(folder.glob("histories_*.csv")) if folder.is_dir() else []
     if len(files) < 2:
-        raise TableError(f"{folder}: expected at least two histories_*.csv tables (made by "
-                         "`darkfigure link --samples M`), found {len(files)}")
+        raise TableError(
+            f"{folder}: expected at least two histories_*.csv tables (made by "
+            "`darkfigure link --samples M`), found {len(files)}"
+        )
     tables = [read_histories(f) for f in files]
     if len({t.lists for t in tables}) != 1:
         raise TableError(f"{folder}: the tables do not all have the same list columns")
@@ -108,9 +116,9 @@ def combine_estimates(estimates: Sequence[Estimate], *, level: float = 0.95) -> 
     qbar, ubar, b = float(logs.mean()), float(np.mean(within)), float(logs.var(ddof=1))
     total = ubar + (1 + 1 / m) * b
     if b == 0:
-        df = math.inf                              # no linkage spread: the usual interval
+        df = math.inf  # no linkage spread: the usual interval
     elif ubar == 0:
-        df = float(m - 1)                          # only linkage spread: a t on M - 1
+        df = float(m - 1)  # only linkage spread: a t on M - 1
     else:
         df = (m - 1) * (1 + ubar / ((1 + 1 / m) * b)) ** 2
     half = stats.t.ppf(0.5 + level / 2, df) * math.sqrt(total)
@@ -121,21 +129,31 @@ def combine_estimates(estimates: Sequence[Estimate], *, level: float = 0.95) -> 
         warnings.append("some tables had no interval: their within-table variance counts as 0")
     first = estimates[0]
     return Estimate(
-        lists=first.lists, observed=observed, method=first.method, model=first.model,
-        estimate=point, dark_figure=point - observed,
+        lists=first.lists,
+        observed=observed,
+        method=first.method,
+        model=first.model,
+        estimate=point,
+        dark_figure=point - observed,
         interval=Interval(level, math.exp(qbar - half), math.exp(qbar + half), "linkage-mi"),
         warnings=tuple(warnings),
-        diagnostics={"linkage_samples": m, "between_log_variance": b,
-                     "within_log_variance": ubar,
-                     "degrees_of_freedom": df if math.isfinite(df) else None,
-                     "fraction_missing_information": (1 + 1 / m) * b / total if total else 0.0,
-                     "estimates": [float(e.estimate) for e in estimates]},
+        diagnostics={
+            "linkage_samples": m,
+            "between_log_variance": b,
+            "within_log_variance": ubar,
+            "degrees_of_freedom": df if math.isfinite(df) else None,
+            "fraction_missing_information": (1 + 1 / m) * b / total if total else 0.0,
+            "estimates": [float(e.estimate) for e in estimates],
+        },
     )
 
 
-def estimate_from_samples(directory: str | os.PathLike[str],
-                          estimate: Callable[[CaptureHistories], Estimate], *,
-                          level: float = 0.95) -> Estimate:
+def estimate_from_samples(
+    directory: str | os.PathLike[str],
+    estimate: Callable[[CaptureHistories], Estimate],
+    *,
+    level: float = 0.95,
+) -> Estimate:
     """Estimate on every drawn table with ``estimate`` and combine (Rubin's rules).
 
     ``estimate`` is e.g. ``lambda t: estimate_population(t, method="bic", level=level)``.

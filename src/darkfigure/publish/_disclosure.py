@@ -158,6 +158,10 @@ def discrete_laplace(epsilon: float, size: int, rng: np.random.Generator) -> Int
     return (rng.geometric(p, size) - rng.geometric(p, size)).astype(np.int64)
 
 
+#: Stands for "no upper bound" in the attacker's integer programs; far above any real count.
+_NO_BOUND = 1e12
+
+
 def attacker_intervals(
     published: Sequence[int | None],
     lines: Sequence[Sequence[int]],
@@ -203,7 +207,10 @@ def attacker_intervals(
             rhs.append(constant)
     n = len(hidden)
     constraints = [LinearConstraint(np.array(rows), np.array(rhs), np.array(rhs))] if rows else []
-    bounds = Bounds(np.full(n, float(hidden_floor)), np.full(n, np.inf))
+    # A finite cap instead of +inf: HiGHS's MIP presolve may report an unbounded problem as
+    # "infeasible or unbounded"; with the cap the problem is always bounded, and a maximum at
+    # the cap means the attacker has no upper bound.
+    bounds = Bounds(np.full(n, float(hidden_floor)), np.full(n, _NO_BOUND))
     integrality = np.ones(n)
     lows, highs = np.empty(len(targets)), np.empty(len(targets))
     for i, target in enumerate(targets):
@@ -214,9 +221,8 @@ def attacker_intervals(
                 objective, constraints=constraints, integrality=integrality, bounds=bounds
             )
             if result.status == 0:
-                out[i] = round(float(result.fun) * sign)
-            elif result.status == 3:  # unbounded: the attacker has no bound on this side
-                out[i] = -np.inf * sign
+                value = round(float(result.fun) * sign)
+                out[i] = np.inf if value >= _NO_BOUND else value
             else:  # the published system is always feasible (the truth satisfies it)
                 raise RuntimeError(f"disclosure audit failed: {result.message}")
     return lows, highs
