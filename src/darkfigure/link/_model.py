@@ -6,6 +6,7 @@ All lists are stacked into one table and linked as one deduplication, so pairs w
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -133,9 +134,42 @@ def _train_m(linker: Any, n: int) -> None:
     for level in _levels(linker):
         level._trained_m_probabilities = []  # a new round replaces the previous one
     for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, max_pairs=2e6 if n > LARGE else None
-        )
+        _em_session(linker, rule, max_pairs=2e6 if n > LARGE else None)
+
+
+def _em_session(linker: Any, rule: Any, **options: Any) -> None:
+    """One EM session that survives an m probability underflowing.
+
+    An m for a level that no match reaches shrinks geometrically with every iteration; on some
+    samples it passes 1e-300 within Splink's iteration limit and Splink refuses it. A session
+    trains a copy of the settings, so a failed one leaves the model as it was. Then a short
+    session (fewer iterations) finds the vanishing levels, :func:`_hold_vanishing_m` holds
+    them, and the full session runs again with those held.
+    """
+    train = linker.training.estimate_parameters_using_expectation_maximisation
+    try:
+        train(rule, **options)
+        return
+    except ValueError:
+        pass
+    settings = linker._settings_obj
+    original = settings.training_settings
+    iterations = original.max_iterations
+    try:
+        while True:
+            iterations //= 2
+            if iterations < 1:
+                raise ValueError("EM could not be trained: an m probability underflows")
+            settings.training_settings = dataclasses.replace(original, max_iterations=iterations)
+            try:
+                train(rule, **options)
+                break
+            except ValueError:
+                continue
+    finally:
+        settings.training_settings = original
+    _hold_vanishing_m(linker)
+    train(rule, **options)
 
 
 #: An m that EM has driven below this is held here: the level never occurs among matches
