@@ -23,6 +23,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -100,6 +101,22 @@ class Duration(_Model):
     spread: float = Field(ge=0, description="standard deviation of the log duration")
 
 
+#: A group's fields that are distributions over a code list: (codes, name in messages, whether
+#: the field may be left empty).
+_DISTRIBUTIONS: dict[str, tuple[Iterable[str], str, bool]] = {
+    "entry_permit": (codes.ENTRY_PERMIT, "entry_permit", False),
+    "exploitation_type": (codes.EXPLOITATION_TYPE, "exploitation_type", False),
+    "sex_exploitation_type": (codes.SEX_EXPLOITATION_TYPE, "sex_exploitation_type", True),
+    "venue": (codes.VENUE, "venue", False),
+    "recruitment": (codes.RECRUITMENT, "recruitment", False),
+    "recruitment_apps": (codes.RECRUITMENT_APPS, "recruitment_apps", True),
+    "movement": (codes.MOVEMENT, "movement", False),
+    "destination_country": (codes.COUNTRIES, "destination country", True),
+    "organised_crime": (codes.ORGANISED_CRIME, "organised_crime", False),
+    "district": (codes.DISTRICTS, "district", True),
+}
+
+
 class Group(_Model):
     """One kind of victim and story; the population is a mixture of groups."""
 
@@ -138,42 +155,12 @@ class Group(_Model):
             raise ValueError(f"probabilities must sum to 1 (they sum to {total:.6g})")
         return v
 
-    @field_validator("entry_permit")
+    @field_validator(*_DISTRIBUTIONS)
     @classmethod
-    def _permit(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.ENTRY_PERMIT, "entry_permit")
-        return v
-
-    @field_validator("exploitation_type")
-    @classmethod
-    def _exploitation(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.EXPLOITATION_TYPE, "exploitation_type")
-        return v
-
-    @field_validator("sex_exploitation_type")
-    @classmethod
-    def _sex_exploitation(cls, v: dict[str, float]) -> dict[str, float]:
-        if v:
-            _check_distribution(v, codes.SEX_EXPLOITATION_TYPE, "sex_exploitation_type")
-        return v
-
-    @field_validator("venue")
-    @classmethod
-    def _venue(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.VENUE, "venue")
-        return v
-
-    @field_validator("recruitment")
-    @classmethod
-    def _recruitment(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.RECRUITMENT, "recruitment")
-        return v
-
-    @field_validator("recruitment_apps")
-    @classmethod
-    def _apps(cls, v: dict[str, float]) -> dict[str, float]:
-        if v:
-            _check_distribution(v, codes.RECRUITMENT_APPS, "recruitment_apps")
+    def _distribution(cls, v: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        allowed, label, may_be_empty = _DISTRIBUTIONS[str(info.field_name)]
+        if v or not may_be_empty:
+            _check_distribution(v, allowed, label)
         return v
 
     @field_validator("means_of_control")
@@ -181,32 +168,6 @@ class Group(_Model):
     def _control(cls, v: dict[str, float]) -> dict[str, float]:
         # Independent probabilities, one per code: they need not sum to 1.
         _check_codes(v, codes.MEANS_OF_CONTROL, "means_of_control")
-        return v
-
-    @field_validator("movement")
-    @classmethod
-    def _movement(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.MOVEMENT, "movement")
-        return v
-
-    @field_validator("destination_country")
-    @classmethod
-    def _destination(cls, v: dict[str, float]) -> dict[str, float]:
-        if v:
-            _check_distribution(v, codes.COUNTRIES, "destination country")
-        return v
-
-    @field_validator("organised_crime")
-    @classmethod
-    def _crime(cls, v: dict[str, float]) -> dict[str, float]:
-        _check_distribution(v, codes.ORGANISED_CRIME, "organised_crime")
-        return v
-
-    @field_validator("district")
-    @classmethod
-    def _district(cls, v: dict[str, float]) -> dict[str, float]:
-        if v:
-            _check_distribution(v, codes.DISTRICTS, "district")
         return v
 
     @model_validator(mode="after")
