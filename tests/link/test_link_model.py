@@ -5,7 +5,7 @@ import pytest
 
 from darkfigure.errors import SettingsError
 from darkfigure.histories import CaptureHistories
-from darkfigure.link import link_records
+from darkfigure.link import febrl_records, link_records
 
 
 def test_simulated_lists_link_well(small_linkage, small_truth):
@@ -68,23 +68,7 @@ def test_febrl4_subset():
     b = b[[k.split("-")[1] in ids for k in b.index]]
     a = a.loc[keep]
 
-    def frame(df, name):
-        address = df[["street_number", "address_1", "address_2", "suburb", "postcode", "state"]]
-        return pd.DataFrame(
-            {
-                "list_name": name,
-                "record_id": df.index,
-                "family_name": df["surname"].fillna(""),
-                "given_name": df["given_name"].fillna(""),
-                "date_of_birth": df["date_of_birth"].fillna(""),
-                "address": address.fillna("").agg(" ".join, axis=1),
-            }
-        )
-
-    records = pd.concat([frame(a, "A"), frame(b, "B")], ignore_index=True)
-    truth = records[["list_name", "record_id"]].assign(
-        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False)
-    )
+    records, truth = febrl_records(a, b)
     ev = link_records(records, seed=1).evaluate(truth, estimate=False)
     assert ev.f1 > 0.95
 

@@ -11,7 +11,7 @@ capture-history table. ``Linkage.evaluate(truth)`` scores it against a known tru
 
 from __future__ import annotations
 
-from darkfigure.link._evaluate import Evaluation, evaluate_linkage
+from darkfigure.link._evaluate import Evaluation, evaluate_linkage, febrl_records
 from darkfigure.link._linkage import REVIEW_FILE, Linkage, link_records, read_records
 from darkfigure.link._samples import combine_estimates, estimate_from_samples, read_samples
 
@@ -22,6 +22,7 @@ __all__ = [
     "combine_estimates",
     "estimate_from_samples",
     "evaluate_linkage",
+    "febrl_records",
     "link_records",
     "read_records",
     "read_samples",

