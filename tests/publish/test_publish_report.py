@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
 import tempfile
 import xml.etree.ElementTree as ET
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -90,7 +92,44 @@ def _estimates(observed: int) -> EstimateSet:
     female = Estimate(
         LISTS, 300, "bic", ("police", "ngo"), 820.0, 520.0, Interval(0.95, 640.0, 1050.0, "profile")
     )
-    return EstimateSet((bic, chao), "bic", {"sex": {"F": female}})
+    return EstimateSet((bic, chao), "bic", {"sex": {"F": female}}, _sensitivity(observed))
+
+
+#: (sigma, estimate, lower, upper) of a logit-normal sensitivity run; the two widest spreads
+#: leave the interval open above, as the profile likelihood does when it stays flat.
+SENSITIVITY = (
+    (0.0, 1180.0, 1010.0, 1390.0),
+    (0.5, 1340.0, 1100.0, 1700.0),
+    (1.0, 1720.0, 1300.0, 2600.0),
+    (1.5, 2460.0, 1600.0, math.inf),
+    (2.0, 3900.0, 2100.0, math.inf),
+)
+#: The table the report must print: sigma, odds ratio exp(sigma), rounded estimate, interval.
+SENSITIVITY_ROWS = (
+    ("0.0", "× 1.0", "1,200", "1,000 – 1,400"),
+    ("0.5", "× 1.6", "1,300", "1,100 – 1,700"),
+    ("1.0", "× 2.7", "1,700", "1,300 – 2,600"),
+    ("1.5", "× 4.5", "2,500", "1,600 – {open}"),
+    ("2.0", "× 7.4", "3,900", "2,100 – {open}"),
+)
+
+
+def _sensitivity(observed: int) -> tuple[Estimate, ...]:
+    """The estimates at fixed spreads, in reverse order (the report sorts them by sigma)."""
+    return tuple(
+        Estimate(
+            LISTS,
+            observed,
+            "logit-normal",
+            (f"logit-normal visibility, sigma={sigma}, 1 strata",),
+            estimate,
+            estimate - observed,
+            Interval(0.95, lower, upper, "profile"),
+            warnings=() if math.isfinite(upper) else ("the profile interval has no upper bound",),
+            diagnostics={"sigma": sigma},
+        )
+        for sigma, estimate, lower, upper in reversed(SENSITIVITY)
+    )
 
 
 class _Checker(HTMLParser):
@@ -176,11 +215,72 @@ def test_headline_and_every_chart_in_both_languages(report: tuple[Path, str, pd.
     assert "介乎 1,000 至 1,600 人之間" in html
     assert "1,250" in html  # the true total of the simulation
     for lang in ("en", "zh-Hant"):
-        for chart in ("overlap", "methods", "screening"):
+        for chart in ("overlap", "methods", "sensitivity", "screening"):
             assert f'id="chart-{chart}-{lang}"' in html
         assert f'id="chart-strata-sex-{lang}"' in html
     assert html.count('data-chart="upset"') == 2
-    assert html.count('data-chart="forest"') == 2
+    assert html.count('data-chart="forest"') == 4  # methods and sensitivity, per language
+
+
+def _section(html: str, section_id: str) -> str:
+    found = re.search(rf'<section id="{section_id}">(.*?)</section>', html, flags=re.S)
+    assert found, section_id
+    return found.group(1)
+
+
+def _sensitivity_rows(section: str) -> list[tuple[str, ...]]:
+    cells = r"<td class=\"n param\">([^<]*)</td><td class=\"n param\">([^<]*)</td>"
+    cells += r"<td class=\"n\">([^<]*)</td><td class=\"n\">([^<]*)</td>"
+    return [tuple(unescape(c) for c in row) for row in re.findall(cells, section)]
+
+
+@pytest.mark.parametrize(
+    ("lang", "no_upper", "label", "spread_range"),
+    [
+        (
+            "en",
+            "no upper bound",
+            "σ = 1.0 (odds × 2.7 per s.d.)",
+            "Across these spreads, the estimate ranges from 1,200 to 3,900.",
+        ),
+        (
+            "zh-Hant",
+            "無上限",
+            "σ = 1.0（每個標準差，勝算 × 2.7）",
+            "估算介乎 1,200 至 3,900 人之間。",
+        ),
+    ],
+    ids=["en", "zh-Hant"],
+)
+def test_sensitivity_section_shows_each_spread(
+    report: tuple[Path, str, pd.DataFrame], lang: str, no_upper: str, label: str, spread_range: str
+) -> None:
+    _, html, _ = report
+    order = [html.index(f'<section id="{s}-{lang}"') for s in ("methods", "sensitivity", "strata")]
+    assert order == sorted(order), "the section comes right after the methods"
+    section = unescape(_section(html, f"sensitivity-{lang}"))
+    expected = [(*row[:3], row[3].format(open=no_upper)) for row in SENSITIVITY_ROWS]
+    assert _sensitivity_rows(_section(html, f"sensitivity-{lang}")) == expected
+    assert label in section  # the chart's row label
+    assert spread_range in section
+    heading = {"en": "How much the answer depends", "zh-Hant": "答案有多依賴最強的假設"}[lang]
+    assert heading in section
+    # the reference lines: the headline estimate and the simulation's truth
+    assert {"en": "headline estimate", "zh-Hant": "重點估算"}[lang] in section
+    assert {"en": "true total (simulation)", "zh-Hant": "真實總數（模擬）"}[lang] in section
+    # the open intervals are explained, and their text in the chart says so too
+    assert f"2,500 (1,600 – {no_upper})" in section
+    assert not re.search(r"\b(inf|nan|Infinity)\b", section, flags=re.IGNORECASE)
+
+
+def test_methods_section_gives_the_range_of_the_estimates(
+    report: tuple[Path, str, pd.DataFrame],
+) -> None:
+    _, html, _ = report
+    assert "The methods' estimates range from 1,100 to 1,200." in unescape(
+        _section(html, "methods-en")
+    )
+    assert "各方法的估算介乎 1,100 至 1,200 人之間。" in _section(html, "methods-zh-Hant")
 
 
 def test_no_identity_value_anywhere(report: tuple[Path, str, pd.DataFrame]) -> None:
@@ -259,6 +359,13 @@ def test_cli_report_writes_one_language_and_json(tmp_path: Path) -> None:
     assert data["estimate"] == 1200
     html = out.read_text(encoding="utf-8")
     assert 'lang="zh-Hant-HK"' in html
+    # the sensitivity estimates survive the file form, open upper ends included
+    assert _sensitivity_rows(_section(html, "sensitivity-zh-Hant"))[-1] == (
+        "2.0",
+        "× 7.4",
+        "3,900",
+        "2,100 – 無上限",
+    )
     assert "The headline" not in html
     assert FAKE_NAMES[0] not in result.output + html
 
@@ -370,4 +477,7 @@ def test_an_estimate_without_a_number_or_an_upper_bound_is_not_invented(tmp_path
     assert result.estimate is None
     assert "could not estimate the total" in html
     assert "900" in html
+    assert "700 – no upper bound" in html  # the open interval of the methods table
+    assert 'id="sensitivity-en"' not in html
+    assert "chart-sensitivity" not in html
     assert not re.search(r"\b(inf|nan|Infinity)\b", html, flags=re.IGNORECASE)

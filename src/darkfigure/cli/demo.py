@@ -38,9 +38,10 @@ _HELP = (
     "Exit status: 0 done, 1 a stage failed (the message says which), 2 usage error."
 )
 
-#: Methods the demo compares; the first is the headline. ``stepwise`` (SparseMSE) copes with the
-#: scenario's nine sparse lists, where an exhaustive BIC search is out of reach; the others span
-#: independence and heterogeneity, so the forest plot shows how much the answer depends on them.
+#: Methods the demo compares after the headline (the default method, see `darkfigure estimate
+#: --help`): independence, SparseMSE's stepwise selection and Rcapture's heterogeneity models,
+#: so that the forest plot shows how much the answer depends on the model. All of them pool the
+#: lists' scopes except the default, which knows them (lists.yaml).
 DEMO_METHODS = ("stepwise", "main", "chao", "darroch", "gamma")
 #: Smallest group the demo tries to estimate on its own.
 MIN_STRATUM = 60
@@ -60,25 +61,32 @@ def _progress() -> Iterator[Progress]:
 
 
 def _estimate_all(
-    linked: pd.DataFrame, lists: tuple[str, ...], seed: int, progress: Progress
+    linked: pd.DataFrame, lists: tuple[str, ...], scopes: Path, seed: int, progress: Progress
 ) -> Any:
-    from darkfigure.estimate import estimate_population
+    from darkfigure.eligibility import read_lists as read_scopes
+    from darkfigure.estimate import estimate_population, visibility_sensitivity
+    from darkfigure.estimate._methods import DEFAULT_METHOD
     from darkfigure.histories import CaptureHistories, build_histories
     from darkfigure.publish import EstimateSet
     from darkfigure.publish._strata import STRATA, stratum_column, stratum_columns
+    from darkfigure.stratified_histories import stratify_histories
 
     table = build_histories(linked, lists=lists)
     assert isinstance(table, CaptureHistories)  # no `by`: one table
-    task = progress.add_task("estimate: methods", total=len(DEMO_METHODS))
+    stratified = stratify_histories(linked, read_scopes(scopes), lists=lists)
+    task = progress.add_task("estimate: methods", total=len(DEMO_METHODS) + 2)
     estimates = []
-    for method in DEMO_METHODS:
+    for method in (DEFAULT_METHOD, *DEMO_METHODS):
         try:
-            estimates.append(estimate_population(table, method=method, seed=seed))
+            data = stratified if method == DEFAULT_METHOD else table
+            estimates.append(estimate_population(data, method=method, seed=seed))
         except DarkfigureError as error:
             err_console.print(f"[yellow]note:[/] method {method} gave no estimate: {error}")
         progress.advance(task)
     if not estimates:
         raise NotEstimableError("no estimation method gave an estimate on these lists")
+    sensitivity = tuple(visibility_sensitivity(stratified))
+    progress.advance(task)
     with_strata = stratum_columns(linked)
     strata: dict[str, dict[str, Any]] = {}
     task = progress.add_task("estimate: groups", total=len(STRATA))
@@ -95,7 +103,7 @@ def _estimate_all(
             except DarkfigureError:
                 continue  # not estimable in this group: the report says "not estimated"
         progress.advance(task)
-    return EstimateSet(tuple(estimates), estimates[0].method, strata)
+    return EstimateSet(tuple(estimates), estimates[0].method, strata, sensitivity)
 
 
 @app.command(help=_HELP)
@@ -164,7 +172,7 @@ def demo(
         progress.update(task, total=1, completed=1)
 
         lists = tuple(sorted(linked["list_name"].astype(str).unique()))
-        estimates = _estimate_all(linked, lists, seed, progress)
+        estimates = _estimate_all(linked, lists, out / "simulation" / "lists.yaml", seed, progress)
         write_text_atomic(
             out / "estimates.json",
             json.dumps(estimates.to_dict(), indent=2, ensure_ascii=False) + "\n",

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from darkfigure.cli._app import app, err_console, out_console, print_json
-from darkfigure.estimate._methods import METHODS
+from darkfigure.estimate._methods import DEFAULT_METHOD, METHODS
 
 _METHOD_LINES = "\n\n".join(f"  [bold]{m.name}[/]: {m.help}" for m in METHODS.values())
 
@@ -71,10 +71,31 @@ def estimate(
             metavar="COLUMN",
         ),
     ] = None,
+    lists_description: Annotated[
+        Path | None,
+        typer.Option(
+            "--lists",
+            help="With --records: the lists description (lists.yaml: whom each list can "
+            "see, e.g. a consulate only its nationals), as `darkfigure simulate` writes it. "
+            "Cells a list cannot reach become structural zeros for --method lcmcr-strata; "
+            "other methods pool and say so. Example: --lists sim/lists.yaml",
+            dir_okay=False,
+            metavar="LISTS.yaml",
+        ),
+    ] = None,
+    covariates: Annotated[
+        str | None,
+        typer.Option(
+            "--covariates",
+            help="With --lists: further record fields to stratify on, comma-separated "
+            "(e.g. entry_permit); missing values are imputed by the model.",
+            metavar="FIELDS",
+        ),
+    ] = None,
     method: Annotated[
         str,
         typer.Option("--method", "-m", help="Estimation method (see above).", metavar="METHOD"),
-    ] = "bic",
+    ] = DEFAULT_METHOD,
     terms: Annotated[
         str | None,
         typer.Option(
@@ -147,6 +168,15 @@ def estimate(
             min=1,
         ),
     ] = None,
+    compare: Annotated[
+        bool,
+        typer.Option(
+            "--compare",
+            help="Also fit a panel of methods with different assumptions and show how much "
+            "the estimate depends on how unequal people's visibility is (model uncertainty in "
+            "the open; in --json as models, range and sensitivity).",
+        ),
+    ] = False,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object (the estimate).")
     ] = False,
@@ -160,6 +190,15 @@ def estimate(
         )
     if by is not None and records is None:
         raise typer.BadParameter("--by needs --records (strata come from the linked records)")
+    if lists_description is not None and (records is None or by is not None):
+        raise typer.BadParameter(
+            "--lists needs --records (each person's strata come from the linked records) and "
+            "replaces --by (lcmcr-strata estimates every stratum)"
+        )
+    if covariates is not None and lists_description is None:
+        raise typer.BadParameter("--covariates needs --lists")
+    if compare and (by is not None or histories_samples is not None):
+        raise typer.BadParameter("--compare works on one table: drop --by / --histories-samples")
     options: dict[str, Any] = {
         "method": method,
         "bootstrap": bootstrap,
@@ -172,7 +211,7 @@ def estimate(
         "p": p,
         "jobs": jobs,
     }
-    if method == "lcmcr":
+    if method in ("lcmcr", "lcmcr-strata"):
         options.update(classes=classes, chains=chains, burn_in=burn_in, draws=draws, thin=thin)
     # Warnings of our own (convergence, estimability) are part of the result and printed with
     # it; Python's warning output would print them a second time, so it is muted for them.
@@ -195,11 +234,21 @@ def estimate(
                 raise TableError(f"{records}: no such file") from None
             except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError):
                 raise TableError(f"{records}: not a readable CSV file") from None
-            if by is not None:
-                result: Any = estimate_strata(frame, by=by, **options)
+            if lists_description is not None:
+                from darkfigure.eligibility import read_lists
+                from darkfigure.stratified_histories import stratify_histories
+
+                fields = [c.strip() for c in (covariates or "").split(",") if c.strip()]
+                stratified = stratify_histories(
+                    frame, read_lists(lists_description), covariates=fields
+                )
+                data: Any = stratified
+                result: Any = estimate_population(stratified, **options)
+            elif by is not None:
+                result = estimate_strata(frame, by=by, **options)
             else:
-                pooled = build_histories(frame)
-                result = estimate_population(pooled, **options)  # type: ignore[arg-type]
+                data = build_histories(frame)
+                result = estimate_population(data, **options)
         elif histories_samples is not None:
             from darkfigure.estimate import estimate_population
             from darkfigure.link import estimate_from_samples
@@ -209,19 +258,29 @@ def estimate(
             )
         else:
             from darkfigure.estimate import estimate_population
+            from darkfigure.histories import read_histories
 
             assert table is not None
-            result = estimate_population(table, **options)
+            data = read_histories(table)
+            result = estimate_population(data, **options)
+        comparison = None
+        if compare:
+            from darkfigure.estimate import compare_models
+
+            with err_console.status("comparing models…"):
+                comparison = compare_models(data, level=level, seed=seed)
     if json_output:
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), **(comparison.to_dict() if comparison else {})})
     else:
         out_console.print(result.summary())
+        if comparison is not None:
+            out_console.print(comparison.summary())
 
 
 def _status(method: str, chains: int) -> AbstractContextManager[Any]:
     """A Rich status (spinner) on stderr while a Bayesian method samples or averages."""
-    if method == "lcmcr":
-        return err_console.status(f"lcmcr: sampling {chains} chain{'s' if chains > 1 else ''}…")
+    if method in ("lcmcr", "lcmcr-strata"):
+        return err_console.status(f"{method}: sampling {chains} chain{'s' if chains > 1 else ''}…")
     if method == "dga":
         return err_console.status("dga: averaging over the decomposable graphs…")
     return nullcontext()

@@ -17,7 +17,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from darkfigure.estimate._bootstrap import Bootstrap
     from darkfigure.estimate._closed import ClosedPopulation
+    from darkfigure.estimate._compare import ModelComparison, compare_models
     from darkfigure.estimate._facade import StrataEstimates, estimate_population, estimate_strata
+    from darkfigure.estimate._lcmcr_strata import StratifiedLatentClass
+    from darkfigure.estimate._logitnormal import LogitNormal, visibility_sensitivity
     from darkfigure.estimate._loglinear import LogLinear
     from darkfigure.estimate._methods import METHODS, Method, MethodOptions
     from darkfigure.estimate._result import Estimate, Interval
@@ -29,11 +32,16 @@ __all__ = [
     "Estimate",
     "Interval",
     "LogLinear",
+    "LogitNormal",
     "Method",
     "MethodOptions",
+    "ModelComparison",
     "StrataEstimates",
+    "StratifiedLatentClass",
+    "compare_models",
     "estimate_population",
     "estimate_strata",
+    "visibility_sensitivity",
 ]
 
 _HOME = {
@@ -43,6 +51,11 @@ _HOME = {
     "Estimate": "_result",
     "Interval": "_result",
     "LogLinear": "_loglinear",
+    "LogitNormal": "_logitnormal",
+    "ModelComparison": "_compare",
+    "StratifiedLatentClass": "_lcmcr_strata",
+    "compare_models": "_compare",
+    "visibility_sensitivity": "_logitnormal",
     "Method": "_methods",
     "MethodOptions": "_methods",
     "StrataEstimates": "_facade",

@@ -15,8 +15,9 @@ import numpy as np
 if TYPE_CHECKING:  # types only: importing the table module would load pandas
     from darkfigure.estimate._result import Estimate
     from darkfigure.histories import CaptureHistories
+    from darkfigure.stratified_histories import StratifiedHistories
 
-__all__ = ["Estimator", "Seed", "clone", "make_rng"]
+__all__ = ["Estimator", "Seed", "StrataEstimator", "clone", "make_rng"]
 
 #: Where randomness comes from: an int seed, a Generator, or ``None`` (fresh entropy).
 Seed = int | np.random.Generator | None
@@ -33,6 +34,20 @@ class Estimator(Protocol):
 
     def fit(self, table: CaptureHistories) -> Self:
         """Fit to a capture-history table; sets ``estimate_``."""
+        ...
+
+
+class StrataEstimator(Protocol):
+    """A method that needs each person's possible strata (the lists' scopes, covariates)."""
+
+    estimate_: Estimate
+
+    def get_params(self) -> dict[str, Any]:
+        """The keyword hyperparameters given to ``__init__``."""
+        ...
+
+    def fit(self, table: StratifiedHistories) -> Self:
+        """Fit to capture histories with strata; sets ``estimate_``."""
         ...
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from darkfigure._summary import Summary
 from darkfigure.errors import NotEstimableError, SettingsError
-from darkfigure.estimate._base import Seed
+from darkfigure.estimate._base import Estimator, Seed, StrataEstimator
 from darkfigure.estimate._bootstrap import Bootstrap
-from darkfigure.estimate._methods import METHODS, MethodOptions
+from darkfigure.estimate._methods import DEFAULT_METHOD, METHODS, MethodOptions
 from darkfigure.estimate._result import Estimate
 from darkfigure.histories import CaptureHistories, build_histories, read_histories
+from darkfigure.stratified_histories import StratifiedHistories
 
 if TYPE_CHECKING:  # only strata need pandas, and they receive a frame already loaded
     import pandas as pd
@@ -24,9 +26,9 @@ Progress = Callable[[int, int], None]
 
 
 def estimate_population(
-    table: CaptureHistories | str | os.PathLike[str],
+    table: CaptureHistories | StratifiedHistories | str | os.PathLike[str],
     *,
-    method: str = "bic",
+    method: str = DEFAULT_METHOD,
     bootstrap: int = 0,
     bootstrap_kind: str = "bca",
     resample: str = "multinomial",
@@ -44,7 +46,10 @@ def estimate_population(
     Parameters
     ----------
     table
-        A :class:`~darkfigure.histories.CaptureHistories` or the path of its CSV.
+        A :class:`~darkfigure.histories.CaptureHistories` or the path of its CSV, or a
+        :class:`~darkfigure.stratified_histories.StratifiedHistories` (histories with the
+        lists' scopes and covariates) for methods that use strata (``lcmcr-strata``). Other
+        methods given stratified histories pool them, and say so in the estimate's warnings.
     method
         A name in :data:`~darkfigure.estimate.METHODS` (``bic`` by default; see Notes).
     bootstrap
@@ -102,7 +107,7 @@ def estimate_population(
     >>> round(est.estimate, 1), est.interval.kind
     (539.1, 'bca')
     """
-    if not isinstance(table, CaptureHistories):
+    if isinstance(table, str | os.PathLike):
         table = read_histories(table)
     if method not in METHODS:
         raise SettingsError(f"unknown method '{method}'; choose one of {', '.join(METHODS)}")
@@ -122,9 +127,25 @@ def estimate_population(
     options = MethodOptions(
         level=level, seed=seed, max_order=max_order, terms=tuple(terms), p=p, **method_options
     )
-    estimator = entry.factory(options)
+    if entry.strata == "uses":
+        return cast(StrataEstimator, entry.factory(options)).fit(table).estimate_  # type: ignore[arg-type]
+    if entry.strata == "needs":
+        if not isinstance(table, StratifiedHistories):
+            raise SettingsError(
+                f"--method {method} needs each person's strata: give linked records (--records) "
+                "and the lists description (--lists lists.yaml)"
+            )
+        return cast(StrataEstimator, entry.factory(options)).fit(table).estimate_
+    pooled_note = None
+    if isinstance(table, StratifiedHistories):
+        pooled_note = (
+            f"{method} ignores whom each list can see (the lists description) and the "
+            "covariates: it treats every list as able to see everyone (lcmcr-strata does not)"
+        )
+        table = table.pooled()
+    estimator = cast(Estimator, entry.factory(options))
     if bootstrap:
-        return (
+        result = (
             Bootstrap(
                 estimator,
                 n_resamples=bootstrap,
@@ -137,7 +158,11 @@ def estimate_population(
             .fit(table, progress=progress)
             .estimate_
         )
-    return estimator.fit(table).estimate_
+    else:
+        result = estimator.fit(table).estimate_
+    if pooled_note is None:
+        return result
+    return dataclasses.replace(result, warnings=(*result.warnings, pooled_note))
 
 
 @dataclass(frozen=True)

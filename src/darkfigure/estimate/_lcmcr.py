@@ -92,6 +92,59 @@ def _log_gamma_variate(rng: np.random.Generator, shape: float) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
+def multinomial_from_logs(
+    rng: np.random.Generator, size: int, log_q: FloatArray, out: IntArray
+) -> None:
+    """Draw ``size`` people into ``len(log_q)`` classes with weights ``exp(log_q)`` (unnormalised).
+
+    As successive binomials on the remaining people and mass: one draw per class, not per person.
+    """
+    top = log_q.max()
+    mass = 0.0
+    last = 0  # the last class with any weight takes whoever is left (no rounding leaks)
+    for c in range(log_q.shape[0]):
+        q = math.exp(log_q[c] - top)
+        mass += q
+        if q > 0.0:
+            last = c
+    left = size
+    for c in range(log_q.shape[0]):
+        out[c] = 0
+        q = math.exp(log_q[c] - top)
+        if left == 0 or q == 0.0:
+            continue  # impossible classes (structural zeros) cost no draw
+        x = left if c == last else rng.binomial(left, min(1.0, q / mass))
+        out[c] = x
+        left -= x
+        mass -= q
+
+
+@numba.njit(cache=True, nogil=True)
+def stick_breaking(
+    rng: np.random.Generator, totals: IntArray, alpha: float, log_nu: FloatArray
+) -> float:
+    """Redraw the stick-breaking weights given class sizes; returns ``log(1 - V)`` summed.
+
+    ``V_c ~ Beta(1 + m_c, alpha + people in later classes)``, drawn as two log-gammas so that
+    tiny weights do not underflow. The return value, ``sum_c log(1 - V_c) = log nu_K``, is what
+    the concentration's update needs.
+    """
+    k = totals.shape[0]
+    beyond = totals.sum()
+    rest = 0.0  # log prod_{l<c} (1 - V_l)
+    for c in range(k - 1):
+        beyond -= totals[c]
+        log_a = _log_gamma_variate(rng, 1.0 + totals[c])
+        log_b = _log_gamma_variate(rng, alpha + beyond)
+        top = max(log_a, log_b)
+        log_sum = top + math.log(math.exp(log_a - top) + math.exp(log_b - top))
+        log_nu[c] = log_a - log_sum + rest
+        rest += log_b - log_sum
+    log_nu[k - 1] = rest
+    return rest
+
+
+@numba.njit(cache=True, nogil=True)
 def _run_chain(
     rng: np.random.Generator,
     patterns: IntArray,
@@ -117,11 +170,9 @@ def _run_chain(
     log_odds = np.empty((n_lists, k))
     log_miss = np.empty(k)  # log prod_j (1 - lambda[j, k]): the class's chance of no list
     log_q = np.empty(k)
-    q = np.empty(k)
+    drawn = np.empty(k, dtype=np.int64)
     seen = np.empty((n_lists, k), dtype=np.int64)
     totals = np.empty(k, dtype=np.int64)
-    log_a = np.empty(k - 1)
-    log_b = np.empty(k - 1)
     for sweep in range(WARM_UP + burn_in + draws * thin):
         log_miss[:] = 0.0
         for j in range(n_lists):
@@ -145,39 +196,17 @@ def _run_chain(
                     for j in range(n_lists):
                         if patterns[m, j]:
                             log_q[c] += log_odds[j, c]
-            top = log_q.max()
+            multinomial_from_logs(rng, size, log_q, drawn)
             for c in range(k):
-                q[c] = math.exp(log_q[c] - top)
-            # Multinomial as successive binomials on the remaining people and probability.
-            left = size
-            mass = q.sum()
-            for c in range(k):
-                if left == 0:
-                    break
-                x = left if c == k - 1 else rng.binomial(left, min(1.0, q[c] / mass))
-                left -= x
-                mass -= q[c]
-                totals[c] += x
+                totals[c] += drawn[c]
                 if m < n_cells:
                     for j in range(n_lists):
                         if patterns[m, j]:
-                            seen[j, c] += x
+                            seen[j, c] += drawn[c]
         for j in range(n_lists):
             for c in range(k):
                 lam[j, c] = rng.beta(1.0 + seen[j, c], 1.0 + totals[c] - seen[j, c])
-        # Stick-breaking weights V_c ~ Beta(1 + m_c, alpha + people in later classes), in logs.
-        beyond = totals.sum()
-        for c in range(k - 1):
-            beyond -= totals[c]
-            log_a[c] = _log_gamma_variate(rng, 1.0 + totals[c])
-            log_b[c] = _log_gamma_variate(rng, alpha + beyond)
-        rest = 0.0  # log prod_{l<c} (1 - V_l)
-        for c in range(k - 1):
-            top = max(log_a[c], log_b[c])
-            log_sum = top + math.log(math.exp(log_a[c] - top) + math.exp(log_b[c] - top))
-            log_nu[c] = log_a[c] - log_sum + rest
-            rest += log_b[c] - log_sum
-        log_nu[k - 1] = rest
+        rest = stick_breaking(rng, totals, alpha, log_nu)
         if sweep >= WARM_UP:
             alpha = rng.gamma(a_alpha + k - 1, 1.0 / (b_alpha - rest))
             kept_at = sweep - WARM_UP - burn_in

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from darkfigure.estimate._base import Estimator, Seed
+from darkfigure.estimate._base import Estimator, Seed, StrataEstimator
 
-__all__ = ["METHODS", "Method", "MethodOptions"]
+__all__ = ["DEFAULT_METHOD", "METHODS", "Method", "MethodOptions"]
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,19 @@ class Method:
         Builds an unfitted estimator from the options.
     bootstrap
         Whether ``--bootstrap`` applies (Bayesian methods carry their own posterior interval).
+    strata
+        What the method does with each person's possible strata (a
+        :class:`~darkfigure.stratified_histories.StratifiedHistories`, from linked records and
+        the lists description): ``"no"`` pools them into a plain table, ``"uses"`` uses them
+        when given and also fits plain tables, ``"needs"`` fits nothing else.
     """
 
     name: str
     help: str
     family: str
-    factory: Callable[[MethodOptions], Estimator]
+    factory: Callable[[MethodOptions], Estimator | StrataEstimator]
     bootstrap: bool = True
+    strata: str = "no"
 
 
 def _loglinear(
@@ -118,6 +124,26 @@ def _latent_class(options: MethodOptions) -> Estimator:
         seed=options.seed,
         level=options.level,
     )
+
+
+def _stratified_latent_class(options: MethodOptions) -> StrataEstimator:
+    from darkfigure.estimate._lcmcr_strata import StratifiedLatentClass
+
+    return StratifiedLatentClass(
+        max_classes=options.classes,
+        chains=options.chains,
+        burn_in=options.burn_in,
+        draws=options.draws,
+        thin=options.thin,
+        seed=options.seed,
+        level=options.level,
+    )
+
+
+def _logit_normal(options: MethodOptions) -> StrataEstimator:
+    from darkfigure.estimate._logitnormal import LogitNormal
+
+    return LogitNormal(level=options.level)
 
 
 def _graph_averaging(options: MethodOptions) -> Estimator:
@@ -204,6 +230,24 @@ METHODS: dict[str, Method] = {
         _latent_class,
         bootstrap=False,
     ),
+    "lcmcr-strata": Method(
+        "lcmcr-strata",
+        "latent classes within the lists' scopes (lists.yaml) and covariates, missing "
+        "covariates imputed; needs --records and --lists; MCMC options as lcmcr",
+        "bayesian",
+        _stratified_latent_class,
+        bootstrap=False,
+        strata="needs",
+    ),
+    "logit-normal": Method(
+        "logit-normal",
+        "people differ in visibility (normal on the logit scale; Coull & Agresti 1999), "
+        "within the lists' scopes when --lists is given; profile-likelihood interval",
+        "log-linear",
+        _logit_normal,
+        bootstrap=False,
+        strata="uses",
+    ),
     "dga": Method(
         "dga",
         "Bayesian averaging over decomposable graphical models, 3-5 lists "
@@ -213,3 +257,8 @@ METHODS: dict[str, Method] = {
         bootstrap=False,
     ),
 }
+
+#: The method ``darkfigure estimate`` uses without ``--method``: chosen by the coverage study
+#: (``benchmarks/bench_coverage_hk.py``; the numbers are in docs/estimation.md, "Choosing the
+#: default").
+DEFAULT_METHOD = "logit-normal"

@@ -17,7 +17,15 @@ class Interval:
     """An interval for the total population.
 
     ``kind`` says how it was made: ``"bca"``, ``"percentile"``, ``"profile"``, ``"wald"``,
-    ``"credible"`` (Bayesian equal-tailed) ...
+    ``"credible"`` (Bayesian equal-tailed) ... An ``upper`` of ``inf`` means the data set no
+    upper bound; JSON has no infinity, so the file form writes it as ``null``.
+
+    Examples
+    --------
+    >>> Interval(0.95, 1200.0, math.inf, "profile").to_dict()["upper"] is None
+    True
+    >>> Interval.from_dict({"level": 0.95, "lower": 1.0, "upper": None, "kind": "profile"}).upper
+    inf
     """
 
     level: float
@@ -26,7 +34,15 @@ class Interval:
     kind: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "lower": self.lower, "upper": self.upper, "kind": self.kind}
+        """JSON-safe; an unbounded ``upper`` becomes ``None``."""
+        upper = None if math.isinf(self.upper) else self.upper
+        return {"level": self.level, "lower": self.lower, "upper": upper, "kind": self.kind}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Interval:
+        """Read back :meth:`to_dict`'s object (``upper`` ``None``: no upper bound)."""
+        upper = math.inf if data["upper"] is None else float(data["upper"])
+        return cls(float(data["level"]), float(data["lower"]), upper, str(data["kind"]))
 
 
 def _json_number(value: float) -> float | None:
@@ -94,7 +110,7 @@ class Estimate:
             model=tuple(data["model"]),
             estimate=float(data["estimate"]) if data["estimate"] is not None else math.nan,
             dark_figure=float(data["dark_figure"]) if data["dark_figure"] is not None else math.nan,
-            interval=None if interval is None else Interval(**interval),
+            interval=None if interval is None else Interval.from_dict(interval),
             warnings=tuple(data.get("warnings", ())),
             diagnostics=dict(data.get("diagnostics", {})),
         )
@@ -112,7 +128,11 @@ class Estimate:
         if self.interval is not None:
             iv = self.interval
             header.append(
-                (f"{iv.level:.0%} interval ({iv.kind})", f"{iv.lower:,.0f} – {iv.upper:,.0f}")
+                (
+                    f"{iv.level:.0%} interval ({iv.kind})",
+                    f"{iv.lower:,.0f} – "
+                    + ("no upper bound" if math.isinf(iv.upper) else f"{iv.upper:,.0f}"),
+                )
             )
         else:
             header.append(("interval", "none computed"))
@@ -139,6 +159,22 @@ class Estimate:
                         round(c["delta"], 2),
                     )
                     for c in candidates
+                ],
+            )
+        strata = self.diagnostics.get("strata")
+        if strata:
+            summary = summary.with_table(
+                f"Strata ({' · '.join(strata[0]['levels'])})",
+                ("stratum", "lists that see it", "observed (settled)", "estimate", "interval"),
+                [
+                    (
+                        " · ".join(s["levels"].values()) or "all",
+                        len(s["lists"]),
+                        s["observed_settled"],
+                        round(s["estimate"]),
+                        f"{s['lower']:,.0f} – {s['upper']:,.0f}",
+                    )
+                    for s in strata
                 ],
             )
         chosen = self.diagnostics.get("bootstrap", {}).get("models_chosen")

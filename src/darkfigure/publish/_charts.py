@@ -17,14 +17,21 @@ from typing import Any
 from darkfigure.publish._i18n import Messages
 from darkfigure.publish._tables import PublishedOverlap
 
-__all__ = ["EstimateRow", "forest_chart", "funnel_chart", "strata_chart", "upset_chart"]
+__all__ = [
+    "EstimateRow",
+    "forest_chart",
+    "funnel_chart",
+    "sensitivity_chart",
+    "strata_chart",
+    "upset_chart",
+]
 
 Spec = dict[str, Any]
 
 
 @dataclass(frozen=True)
 class EstimateRow:
-    """One rounded estimate as charts and tables show it."""
+    """One rounded estimate as charts and tables show it (``open_above``: no upper bound)."""
 
     key: str
     label: str
@@ -32,6 +39,7 @@ class EstimateRow:
     lower: int | None
     upper: int | None
     primary: bool = False
+    open_above: bool = False
 
 
 def upset_chart(overlap: PublishedOverlap, m: Messages, *, k: int, max_bars: int = 24) -> Spec:
@@ -91,10 +99,49 @@ def forest_chart(
     truth: int | None = None,
 ) -> Spec:
     """Forest plot: each method's estimate and interval, with the number on the lists."""
+    reference = []
+    if observed is not None:
+        reference.append(
+            {"label": m("methods.observed_line"), "value": observed, "style": "observed"}
+        )
+        if truth is not None:
+            reference.append({"label": m("methods.truth_line"), "value": truth, "style": "truth"})
+    title = m("methods.chart_title", level=m.level(level))
+    return _forest(f"chart-methods-{m.lang}", title, rows, m, reference)
+
+
+def sensitivity_chart(
+    rows: Sequence[EstimateRow],
+    m: Messages,
+    *,
+    level: float,
+    headline: int | None,
+    truth: int | None = None,
+) -> Spec:
+    """Forest plot of the estimate at each spread of visibility, beside the headline estimate."""
+    reference = []
+    if headline is not None:
+        reference.append(
+            {"label": m("sensitivity.headline_line"), "value": headline, "style": "headline"}
+        )
+    if truth is not None:
+        reference.append({"label": m("methods.truth_line"), "value": truth, "style": "truth"})
+    title = m("sensitivity.chart_title", level=m.level(level))
+    return _forest(f"chart-sensitivity-{m.lang}", title, rows, m, reference)
+
+
+def _forest(
+    chart_id: str,
+    title: str,
+    rows: Sequence[EstimateRow],
+    m: Messages,
+    reference: list[dict[str, Any]],
+) -> Spec:
+    """The forest spec both forest charts share; ``reference`` are the vertical lines."""
     return {
         "kind": "forest",
-        "id": f"chart-methods-{m.lang}",
-        "title": m("methods.chart_title", level=m.level(level)),
+        "id": chart_id,
+        "title": title,
         "axis": m("methods.axis"),
         "rows": [
             {
@@ -102,22 +149,14 @@ def forest_chart(
                 "estimate": r.estimate,
                 "lower": r.lower,
                 "upper": r.upper,
+                "open_above": r.open_above,
                 "primary": r.primary,
                 "text": _estimate_text(r, m),
             }
             for r in rows
             if r.estimate is not None
         ],
-        "reference": [
-            {"label": m("methods.observed_line"), "value": observed, "style": "observed"},
-            *(
-                [{"label": m("methods.truth_line"), "value": truth, "style": "truth"}]
-                if truth is not None
-                else []
-            ),
-        ]
-        if observed is not None
-        else [],
+        "reference": reference,
     }
 
 
@@ -173,4 +212,6 @@ def _estimate_text(row: EstimateRow, m: Messages) -> str:
     text = m.number(row.estimate)
     if row.lower is not None and row.upper is not None:
         text += f" ({m.number(row.lower)}–{m.number(row.upper)})"
+    elif row.lower is not None and row.open_above:
+        text += f" ({m('report.open_interval', lower=m.number(row.lower))})"
     return text

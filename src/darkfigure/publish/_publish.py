@@ -8,6 +8,7 @@ rounds estimates. Everything downstream (charts, templates) sees only its result
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,7 +44,11 @@ _MATCH_BANDS = (0.0, 0.8, 0.95, 0.99, 1.0000001)
 
 @dataclass(frozen=True)
 class Rounded:
-    """An estimate as published: rounded to two significant figures."""
+    """An estimate as published: rounded to two significant figures.
+
+    ``open_above`` marks an interval with a lower end and no upper bound (``upper`` is then
+    None): the data rule out small totals but not large ones.
+    """
 
     method: str
     model: tuple[str, ...]
@@ -54,26 +59,39 @@ class Rounded:
     kind: str | None
     warnings: tuple[str, ...]
     candidates: int | None
+    open_above: bool = False
 
     @classmethod
     def of(cls, e: Estimate) -> Rounded:
-        """Round a finite estimate; an unbounded interval end is published as missing."""
+        """Round a finite estimate; an unbounded interval end is published as missing.
+
+        Examples
+        --------
+        >>> from darkfigure.estimate._result import Interval
+        >>> e = Estimate(("A", "B"), 40, "logit-normal", (), 123.4, 83.4,
+        ...              Interval(0.95, 87.2, float("inf"), "profile"))
+        >>> r = Rounded.of(e)
+        >>> r.estimate, r.lower, r.upper, r.open_above
+        (120, 87, None, True)
+        """
         iv = e.interval
 
         def end(value: float | None) -> int | None:
             return None if value is None or not np.isfinite(value) else round_estimate(value)
 
         candidates = e.diagnostics.get("candidates") if e.diagnostics else None
+        lower = None if iv is None else end(iv.lower)
         return cls(
             method=e.method,
             model=e.model,
             estimate=round_estimate(e.estimate),
-            lower=None if iv is None else end(iv.lower),
+            lower=lower,
             upper=None if iv is None else end(iv.upper),
             level=None if iv is None else iv.level,
             kind=None if iv is None else iv.kind,
             warnings=e.warnings,
             candidates=len(candidates) if isinstance(candidates, list | tuple) else None,
+            open_above=lower is not None and iv is not None and iv.upper == math.inf,
         )
 
 
@@ -98,6 +116,8 @@ class Aggregates:
     truth: int | None
     simulated: bool
     warnings: tuple[str, ...] = field(default=())
+    #: ``(sigma, estimate)`` for each spread of visibility, in the estimates' order.
+    sensitivity: tuple[tuple[float, Rounded], ...] = field(default=())
 
     def tables(self) -> list[PublishedTable | PublishedOverlap]:
         """Every protected table in the report (for the ε total and the tests)."""
@@ -344,6 +364,13 @@ def publish_aggregates(
         if shown and np.isfinite(estimates.headline.estimate)
         else None,
         methods=tuple(Rounded.of(e) for e in estimates.estimates if np.isfinite(e.estimate))
+        if shown
+        else (),
+        sensitivity=tuple(
+            (float(e.diagnostics["sigma"]), Rounded.of(e))
+            for e in estimates.sensitivity
+            if np.isfinite(e.estimate)
+        )
         if shown
         else (),
         strata=strata if shown else {},

@@ -147,17 +147,22 @@ def _forest(spec: dict[str, Any]) -> Figure:
                 lw=2.5 if row["primary"] else 1.5,
             )
         ax.plot([row["estimate"]], [yi], "o", color=color, ms=8 if row["primary"] else 6)
+        open_above = row.get("open_above", False)
+        # an open interval's line runs to the right edge, so its text goes above the point
         ax.annotate(
             row["text"],
-            (row["upper"] or row["estimate"], yi),
-            xytext=(6, 0),
+            (row["estimate"] if open_above else row["upper"] or row["estimate"], yi),
+            xytext=(0, 6) if open_above else (6, 0),
             textcoords="offset points",
-            va="center",
+            ha="center" if open_above else "left",
+            va="bottom" if open_above else "center",
             fontsize=8,
             color=_INK,
         )
     for ref in spec["reference"]:
-        style = {"observed": (_MUTED, "-"), "truth": (_ALERT, "--")}[ref["style"]]
+        style = {"observed": (_MUTED, "-"), "truth": (_ALERT, "--"), "headline": (_MAIN, ":")}[
+            ref["style"]
+        ]
         ax.axvline(ref["value"], color=style[0], ls=style[1], lw=1.2, label=ref["label"])
     ax.set_yticks(y, [row["label"] for row in rows])
     ax.set_ylim(len(rows) - 0.4, -0.6)
@@ -168,6 +173,13 @@ def _forest(spec: dict[str, Any]) -> Figure:
     if values:
         low, high = min(values), max(values)
         ax.set_xlim(max(0.0, low - 0.08 * (high - low + 1)), high + 0.3 * (high - low + 1))
+    right = ax.get_xlim()[1]
+    for yi, row in zip(y, rows, strict=True):
+        if row.get("open_above") and row["lower"] is not None:
+            # no upper bound: the interval leaves the chart, drawn as an arrow to the edge
+            color = _MAIN if row["primary"] else _INK
+            ax.plot([row["lower"], right], [yi, yi], color=color, lw=1.5)
+            ax.plot([right], [yi], ">", color=color, ms=6, clip_on=False)
     ax.xaxis.set_major_formatter(mpl.ticker.StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel(spec["axis"])
     ax.set_title(spec["title"], loc="left", fontsize=11, color=_INK)

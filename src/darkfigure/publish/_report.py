@@ -7,8 +7,9 @@ inline, charts inline SVG, no script), so it opens offline and prints to PDF as 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from darkfigure.publish._charts import (
     EstimateRow,
     forest_chart,
     funnel_chart,
+    sensitivity_chart,
     strata_chart,
     upset_chart,
 )
@@ -126,9 +128,15 @@ class Report:
         return Summary("Report", header=tuple(header), warnings=self.warnings)
 
 
-def _row(r: Rounded, m: Messages, primary: str) -> EstimateRow:
+def _row(r: Rounded, m: Messages, primary: str, *, label: str | None = None) -> EstimateRow:
     return EstimateRow(
-        r.method, m.method(r.method), r.estimate, r.lower, r.upper, primary=r.method == primary
+        r.method,
+        m.method(r.method) if label is None else label,
+        r.estimate,
+        r.lower,
+        r.upper,
+        primary=r.method == primary,
+        open_above=r.open_above,
     )
 
 
@@ -141,9 +149,33 @@ def _model_text(model: tuple[str, ...], m: Messages, *, longest: int = 6) -> str
 
 
 def _interval_text(r: Rounded, m: Messages) -> str:
+    if r.lower is not None and r.open_above:
+        return m("report.open_interval", lower=m.number(r.lower))
     if r.lower is None or r.upper is None:
         return m("methods.no_interval")
     return f"{m.number(r.lower)} – {m.number(r.upper)}"
+
+
+def _range_text(estimates: Sequence[int], m: Messages, key: str) -> str:
+    """``key`` (lowest to highest estimate) or ``key_same``; empty for fewer than two."""
+    if len(estimates) < 2:
+        return ""
+    low, high = min(estimates), max(estimates)
+    if low == high:
+        return m(f"{key}_same", estimate=m.number(low))
+    return m(key, low=m.number(low), high=m.number(high))
+
+
+def _sigma_text(sigma: float) -> str:
+    """A spread as the report prints it: one decimal unless it needs more.
+
+    Examples
+    --------
+    >>> _sigma_text(1.0), _sigma_text(0.5), _sigma_text(0.25)
+    ('1.0', '0.5', '0.25')
+    """
+    text = f"{sigma:.1f}"
+    return text if float(text) == sigma else f"{sigma:g}"
 
 
 def _headline(agg: Aggregates, m: Messages) -> list[str]:
@@ -239,6 +271,8 @@ def _language_view(agg: Aggregates, m: Messages, date: str) -> dict[str, Any]:
             if h.candidates:
                 chosen.append(m("methods.candidates", n=h.candidates))
             view["chosen"] = m("meta.sentence_sep").join(chosen)
+        view["methods_range"] = _range_text([r.estimate for r in agg.methods], m, "methods.range")
+    view["sensitivity"] = _sensitivity_view(agg, m, level)
     view["strata"] = []
     for variable, (table, estimates) in agg.strata.items():
         groups = []
@@ -263,6 +297,53 @@ def _language_view(agg: Aggregates, m: Messages, date: str) -> dict[str, Any]:
     view["quality"] = _quality_view(agg, m)
     view["disclosure"] = _disclosure_view(agg, m)
     return view
+
+
+def _sensitivity_view(agg: Aggregates, m: Messages, level: float) -> dict[str, Any] | None:
+    """The estimate at each spread of visibility sigma: words, chart and table (None if none).
+
+    A spread sigma on the logit scale multiplies a person's odds of being on each list by
+    ``exp(sigma)`` per standard deviation of visibility; the labels say so in those words.
+    """
+    if not agg.sensitivity:
+        return None
+    ordered = sorted(agg.sensitivity, key=lambda pair: pair[0])
+    chart_rows = []
+    rows = []
+    for sigma, r in ordered:
+        sigma_text, odds = _sigma_text(sigma), f"{math.exp(sigma):.1f}"
+        label = (
+            m("sensitivity.row_label_zero", sigma=sigma_text)
+            if sigma == 0
+            else m("sensitivity.row_label", sigma=sigma_text, odds=odds)
+        )
+        chart_rows.append(_row(r, m, "", label=label))
+        rows.append(
+            (
+                sigma_text,
+                m("sensitivity.odds", odds=odds),
+                m.number(r.estimate),
+                _interval_text(r, m),
+            )
+        )
+    levels = [r.level for _, r in ordered if r.level is not None]
+    spec = sensitivity_chart(
+        chart_rows,
+        m,
+        level=levels[0] if levels else level,
+        headline=None if agg.headline is None else agg.headline.estimate,
+        truth=agg.truth,
+    )
+    paragraphs = [m("sensitivity.intro"), m("sensitivity.how")]
+    after = [_range_text([r.estimate for _, r in ordered], m, "sensitivity.range")]
+    if any(r.open_above for _, r in ordered):
+        after.append(m("sensitivity.open_note"))
+    return {
+        "paragraphs": paragraphs,
+        "svg": Markup(render_svg(spec)),
+        "rows": rows,
+        "after": [text for text in after if text],
+    }
 
 
 def _screening_view(agg: Aggregates, m: Messages) -> dict[str, Any] | None:

@@ -1,0 +1,228 @@
+"""Whom each list can see: the lists description (``lists.yaml``) and the strata it implies.
+
+A consulate sees only its own nationals, the Labour Department only workers on a domestic-helper
+or employment visa, a women's shelter only women. A person outside a list's scope can never be
+on it, so the empty cells of that list are *structural* zeros: they say nothing about how well
+the list catches the people it can see. Estimation must know this (issue 9), or it mistakes a
+consulate's scope for a low capture rate and the lists' overlaps for dependence.
+
+The description is YAML, written by ``darkfigure simulate`` and by hand for real lists::
+
+    lists:
+      consulate_phl:
+        label: Consulate General of the Philippines   # optional
+        sees: {citizenship: [PHL]}                    # conditions on several fields all hold
+      labour:
+        sees: {entry_permit: [fdh, employment]}
+      police:
+        sees: all
+
+Fields are record-standard columns of the case or person (``sex``, ``citizenship``,
+``entry_permit``, ``movement``, ``exploitation_type``, ...), values their codes.
+
+The scopes partition each field's values into *levels*: the values that every list treats alike.
+With the description above, ``citizenship`` has the levels ``PHL`` and ``other``, and
+``entry_permit`` the levels ``fdh|employment`` and ``other``. The cross of the levels of every
+field a scope uses gives the eligibility strata; within a stratum each list either sees everyone
+or no one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from darkfigure.errors import SettingsError
+from darkfigure.records._countries import COUNTRY_CODES
+from darkfigure.records._standard import COLUMNS_BY_NAME
+
+__all__ = [
+    "OTHER",
+    "ListScope",
+    "ListsDescription",
+    "Stratum",
+    "read_lists",
+]
+
+#: The level of a field that holds every value no scope names.
+OTHER = "other"
+#: Record-standard kinds whose values are codes a scope can name.
+_CODED_KINDS = frozenset({"sex", "code", "codes", "country", "countries"})
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """One list: its name, label and the values it can see per field (empty: sees everyone)."""
+
+    name: str
+    label: str
+    sees: Mapping[str, frozenset[str]]
+
+    def sees_level(self, field: str, level: str) -> bool:
+        """Whether the list sees people whose ``field`` is in ``level`` (a level of the field)."""
+        allowed = self.sees.get(field)
+        return allowed is None or (level != OTHER and set(level.split("|")) <= allowed)
+
+
+@dataclass(frozen=True)
+class Stratum:
+    """One eligibility stratum: a level for each field, and which lists can see it."""
+
+    levels: tuple[tuple[str, str], ...]
+    eligible: tuple[bool, ...]
+
+    @property
+    def label(self) -> str:
+        """``citizenship=PHL, entry_permit=fdh|employment`` (``all`` when there are no fields)."""
+        return ", ".join(f"{field}={level}" for field, level in self.levels) or "all"
+
+
+@dataclass(frozen=True)
+class ListsDescription:
+    """The lists and whom each can see, as read from ``lists.yaml``.
+
+    Examples
+    --------
+    >>> lists = ListsDescription.from_mapping(
+    ...     {"lists": {"police": {"sees": "all"},
+    ...                "consulate_phl": {"sees": {"citizenship": ["PHL"]}}}}
+    ... )
+    >>> lists.levels("citizenship")
+    ('PHL', 'other')
+    >>> lists.level_of("citizenship", "IDN"), lists.level_of("citizenship", "PHL")
+    ('other', 'PHL')
+    >>> [(s.label, s.eligible) for s in lists.strata(("police", "consulate_phl"))]
+    [('citizenship=PHL', (True, True)), ('citizenship=other', (True, False))]
+    """
+
+    lists: Mapping[str, ListScope]
+    source: str = "lists description"
+
+    @classmethod
+    def from_mapping(cls, doc: Any, *, source: str = "lists description") -> ListsDescription:
+        """Validate a parsed YAML document; errors name the YAML path and what is allowed."""
+
+        def fail(where: str, reason: str) -> SettingsError:
+            return SettingsError(f"{source}: {where}: {reason}")
+
+        if not isinstance(doc, Mapping) or not isinstance(doc.get("lists"), Mapping):
+            raise fail("top level", "expected a mapping with a 'lists' mapping inside")
+        if not doc["lists"]:
+            raise fail("lists", "names no list")
+        scopes: dict[str, ListScope] = {}
+        for name, entry in doc["lists"].items():
+            where = f"lists.{name}"
+            if not isinstance(entry, Mapping):
+                raise fail(where, "expected a mapping with 'sees'")
+            if "sees" not in entry:
+                raise fail(where, "has no 'sees' (write 'sees: all' for a list that sees everyone)")
+            raw = entry["sees"]
+            sees: dict[str, frozenset[str]] = {}
+            if raw != "all":
+                if not isinstance(raw, Mapping) or not raw:
+                    raise fail(f"{where}.sees", "expected 'all' or a mapping of field: [codes]")
+                for field, values in raw.items():
+                    sees[str(field)] = _checked_values(fail, f"{where}.sees.{field}", field, values)
+            label = entry.get("label", name)
+            scopes[str(name)] = ListScope(str(name), str(label), sees)
+        return cls(scopes, source)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The fields some scope restricts, in order of first use."""
+        return tuple(dict.fromkeys(f for scope in self.lists.values() for f in scope.sees))
+
+    def levels(self, field: str) -> tuple[str, ...]:
+        """The field's levels: values every list treats alike, joined by ``|``; ``other`` last.
+
+        ``other`` (values no scope names) is always a level, since records can hold any code.
+        """
+        groups: dict[tuple[bool, ...], list[str]] = {}
+        named = sorted({v for scope in self.lists.values() for v in scope.sees.get(field, ())})
+        for value in named:
+            key = tuple(value in s.sees[field] for s in self.lists.values() if field in s.sees)
+            groups.setdefault(key, []).append(value)
+        return (*("|".join(values) for values in groups.values()), OTHER)
+
+    def level_of(self, field: str, value: str) -> str:
+        """The level a recorded value belongs to."""
+        for level in self.levels(field)[:-1]:
+            if value in level.split("|"):
+                return level
+        return OTHER
+
+    def strata(
+        self, order: Sequence[str], covariates: Mapping[str, Sequence[str]] | None = None
+    ) -> list[Stratum]:
+        """Every combination of the fields' levels, with which of the lists in ``order`` see it.
+
+        ``covariates`` adds fields to stratify on, with their levels (single codes); a scope's
+        field given here is split into those codes instead of its scope levels.
+
+        Raises
+        ------
+        SettingsError
+            A list in ``order`` is not described.
+        """
+        missing = [name for name in order if name not in self.lists]
+        if missing:
+            raise SettingsError(
+                f"{self.source}: no entry for list(s) {', '.join(missing)}; describe every list "
+                "(use 'sees: all' for a list that can see everyone)"
+            )
+        extra = dict(covariates or {})
+        fields = (*self.fields, *(f for f in extra if f not in self.fields))
+        levels = [extra[f] if f in extra else self.levels(f) for f in fields]
+        out = []
+        for combo in itertools.product(*levels):
+            pairs = tuple(zip(fields, combo, strict=True))
+            eligible = tuple(
+                all(self.lists[name].sees_level(f, level) for f, level in pairs) for name in order
+            )
+            out.append(Stratum(pairs, eligible))
+        return out
+
+
+def _checked_values(fail: Any, where: str, field: Any, values: Any) -> frozenset[str]:
+    column = COLUMNS_BY_NAME.get(str(field))
+    if column is None or column.identity or column.kind not in _CODED_KINDS:
+        usable = sorted(
+            c.name for c in COLUMNS_BY_NAME.values() if not c.identity and c.kind in _CODED_KINDS
+        )
+        raise fail(where, f"not a field a scope can use; use one of {', '.join(usable)}")
+    if isinstance(values, str) or not isinstance(values, Sequence) or not values:
+        raise fail(where, "expected a non-empty list of codes, e.g. [PHL]")
+    allowed = COUNTRY_CODES if column.kind in ("country", "countries") else frozenset(column.codes)
+    unknown = sorted(str(v) for v in values if str(v) not in allowed)
+    if unknown:
+        hint = "ISO 3166-1 alpha-3 codes" if allowed is COUNTRY_CODES else ", ".join(column.codes)
+        raise fail(where, f"unknown code(s) {', '.join(unknown)}; allowed: {hint}")
+    return frozenset(str(v) for v in values)
+
+
+def read_lists(path: str | os.PathLike[str]) -> ListsDescription:
+    """Read and validate a lists description (``lists.yaml``).
+
+    Raises
+    ------
+    SettingsError
+        The file is missing, not YAML, or describes a scope with an unknown field or code.
+    """
+    source = Path(path)
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{source}: cannot read the lists description ({exc})") from None
+    try:
+        doc = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
+        raise SettingsError(f"{source}: not valid YAML ({where})") from None
+    return ListsDescription.from_mapping(doc, source=str(source))
