@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from darkfigure.cli import app
 from darkfigure.link import REVIEW_FILE
+from darkfigure.records._standard import IDENTITY_COLUMNS
 
 runner = CliRunner()
 
@@ -53,13 +54,17 @@ def test_link_writes_outputs_and_json(small_world, tmp_path):
     assert data["records"] == len(pd.read_csv(out / "records.csv"))
     assert 0.9 < data["evaluation"]["precision"] <= 1
     records = pd.read_csv(out / "records.csv")
-    assert list(records.columns) == [
+    assert list(records.columns[:5]) == [
         "list_name",
         "record_id",
         "person_key",
         "cluster_size",
         "match_probability",
     ]
+    # The non-identity fields ride along (for the lists' scopes and the report's groups); no
+    # identity column does.
+    assert {"sex", "citizenship", "entry_permit", "exploitation_type"} <= set(records.columns)
+    assert not IDENTITY_COLUMNS & set(records.columns)
     histories = pd.read_csv(out / "histories.csv")
     assert histories["count"].sum() == records["person_key"].nunique()
     assert (out / "samples" / "histories_0002.csv").exists()

@@ -84,8 +84,14 @@ def link(
         ),
     ] = 0,
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Random seed (u sampling, drawn tables).")
-    ] = None,
+        int,
+        typer.Option(
+            "--seed",
+            help="Seed of the random pair samples that estimate u and of the drawn tables. "
+            "Fixed by default, so the same files give the same links; other seeds give the "
+            "same or nearly the same links. Example: --seed 7",
+        ),
+    ] = 0,  # darkfigure.link._model.DEFAULT_SEED (not imported here: `--help` stays fast)
     json_output: Annotated[
         bool, typer.Option("--json", help="Print exactly one JSON object (counts only).")
     ] = False,

@@ -22,6 +22,7 @@ from darkfigure.link._engine import BACKENDS
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
 from darkfigure.link._features import derive_features
 from darkfigure.link._model import (
+    DEFAULT_SEED,
     cluster,
     cluster_probability,
     components,
@@ -30,6 +31,7 @@ from darkfigure.link._model import (
 )
 from darkfigure.link._samples import sample_histories
 from darkfigure.records import read_lists
+from darkfigure.records._standard import COLUMNS
 
 __all__ = ["REVIEW_FILE", "Linkage", "link_records", "read_records"]
 
@@ -184,7 +186,15 @@ class Linkage:
     def write(self, directory: str | os.PathLike[str]) -> Path:
         """Write ``records.csv``, ``histories.csv``, ``diagnostics/`` and ``samples/``."""
         out = Path(directory)
-        frame = self.records[_OUTPUT_COLUMNS]
+        # The records' non-identity fields travel with the links, so that estimation can place
+        # people in the lists' scopes (`estimate --records --lists`) and the report can break
+        # totals down by group; identity fields never leave this stage.
+        fields = [
+            c.name
+            for c in COLUMNS
+            if not c.identity and c.name in self.records.columns and c.name not in _OUTPUT_COLUMNS
+        ]
+        frame = self.records[[*_OUTPUT_COLUMNS, *fields]]
         write_atomic(out / "records.csv", partial(_write_csv, frame))
         write_atomic(out / "histories.csv", partial(_write_csv, self.histories.to_frame()))
         diag = out / "diagnostics"
@@ -215,7 +225,7 @@ def link_records(
     threshold: float = 0.3,
     backend: str = "duckdb",
     samples: int = 0,
-    seed: int | None = None,
+    seed: int = DEFAULT_SEED,
     progress: Callable[[str], None] | None = None,
 ) -> Linkage:
     """Link case records within and across lists into people.
@@ -234,7 +244,9 @@ def link_records(
         Number of capture-history tables to draw from the match probabilities (linkage
         uncertainty for ``darkfigure estimate --histories-samples``).
     seed
-        Seed for u-probability sampling and for the drawn tables.
+        Seed of the pairs sampled to estimate u and of the drawn tables. Fixed by default,
+        so the same input gives the same links; the links barely depend on it (see
+        ``docs/linkage.md``, "Seed sensitivity").
     progress
         Called with a short description of each step.
 
