@@ -203,8 +203,9 @@ def demo(
     warnings = (
         (
             "the interval does not contain the true total: an estimate can miss when its "
-            "assumptions fail (here, lists that see only part of the population and people who "
-            "differ in how visible they are; see docs/estimation.md)",
+            "assumptions fail (here, organisations that refer people to each other, on top of "
+            "people who differ in how visible they are; the report's sensitivity section shows "
+            "how far the answer moves; see docs/estimation.md)",
         )
         if missed
         else ()

@@ -51,7 +51,7 @@ def estimate_population(
         lists' scopes and covariates) for methods that use strata (``lcmcr-strata``). Other
         methods given stratified histories pool them, and say so in the estimate's warnings.
     method
-        A name in :data:`~darkfigure.estimate.METHODS` (``bic`` by default; see Notes).
+        A name in :data:`~darkfigure.estimate.METHODS` (``logit-normal`` by default; see Notes).
     bootstrap
         Replicates of a bootstrap interval that redoes the selection in each (0: none; the
         interval is then the model-conditional profile likelihood).
@@ -92,10 +92,10 @@ def estimate_population(
 
     Notes
     -----
-    ``bic`` is the default for now: it searches every hierarchical model and is what the
-    published UK estimate used (Silverman, Chan & Vincent 2024); ``stepwise`` with a BCa
-    bootstrap had better coverage in Chan, Silverman & Vincent's (2021) simulation. The default
-    will be fixed by the coverage study (issue 9). Point estimates from a selection method come
+    The default, ``logit-normal`` (:data:`~darkfigure.estimate._methods.DEFAULT_METHOD`), had the
+    best coverage in the coverage study on simulated Hong Kong lists (docs/estimation.md,
+    "Choosing the default"); like every method studied it is too low where organisations refer
+    people to each other. Point estimates from a selection method (``bic``, ``stepwise``) come
     with a model-conditional interval that is too narrow; add ``bootstrap=1000``.
 
     Examples

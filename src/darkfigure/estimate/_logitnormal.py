@@ -366,11 +366,12 @@ class LogitNormal:
             )
         found.extend(getattr(table, "notes", ()))
         spread = "estimated" if self.sigma is None else self.sigma
+        strata = "1 stratum" if len(data.labels) == 1 else f"{len(data.labels)} strata"
         self.estimate_ = Estimate(
             lists=table.lists,
             observed=table.observed,
             method="logit-normal",
-            model=(f"logit-normal visibility, sigma={spread}, {len(data.labels)} strata",),
+            model=(f"logit-normal visibility, sigma={spread}, {strata}",),
             estimate=fit.total,
             dark_figure=fit.total - table.observed,
             interval=Interval(
