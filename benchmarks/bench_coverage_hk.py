@@ -26,8 +26,9 @@ model-conditional profile intervals (no bootstrap). Each replicate's results are
 table is computed from that file, so an interrupted study can be resumed and summarised.
 
 Run: ``.venv/bin/python -m benchmarks coverage_hk``; ``DARKFIGURE_COVERAGE_REPLICATES`` (100),
-``DARKFIGURE_COVERAGE_SCENARIOS`` (comma-separated, default all) and
-``DARKFIGURE_COVERAGE_LINKAGE`` choose what runs.
+``DARKFIGURE_COVERAGE_SCENARIOS`` (comma-separated, default all),
+``DARKFIGURE_COVERAGE_FIRST_SEED`` (1; to split a scenario's seeds over processes, each with its
+own results file) and ``DARKFIGURE_COVERAGE_LINKAGE`` choose what runs.
 """
 
 from __future__ import annotations
@@ -165,13 +166,14 @@ def _merged(path: Path) -> list[dict[str, Any]]:
 def run() -> None:
     """Run the replicates and methods not yet in the results file, then print the table."""
     replicates = int(os.environ.get("DARKFIGURE_COVERAGE_REPLICATES", "100"))
+    first = int(os.environ.get("DARKFIGURE_COVERAGE_FIRST_SEED", "1"))
     chosen = os.environ.get("DARKFIGURE_COVERAGE_SCENARIOS", ",".join(SCENARIOS)).split(",")
     linkage = "darkfigure" if os.environ.get("DARKFIGURE_COVERAGE_LINKAGE") == "1" else "perfect"
     path = Path(os.environ.get("DARKFIGURE_COVERAGE_OUT", "coverage_hk.jsonl"))
     done = {(r["scenario"], r["linkage"], r["seed"]): set(r["results"]) for r in _merged(path)}
     for name in chosen:
         scenario, overrides = SCENARIOS[name]
-        for seed in range(1, replicates + 1):
+        for seed in range(first, replicates + 1):
             todo = [m for m in METHOD_NAMES if m not in done.get((name, linkage, seed), set())]
             if not todo:
                 continue

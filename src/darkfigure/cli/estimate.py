@@ -307,11 +307,13 @@ def estimate(
 
 
 def _status(method: str, chains: int) -> AbstractContextManager[Any]:
-    """A Rich status (spinner) on stderr while a Bayesian method samples or averages."""
+    """A Rich status (spinner) on stderr while a method that takes seconds works."""
     if method in ("lcmcr", "lcmcr-strata"):
         return err_console.status(f"{method}: sampling {chains} chain{'s' if chains > 1 else ''}…")
     if method == "dga":
         return err_console.status("dga: averaging over the decomposable graphs…")
+    if method == "logit-normal":
+        return err_console.status("logit-normal: fitting, then profiling the likelihood of N…")
     return nullcontext()
 
 
