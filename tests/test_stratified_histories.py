@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from darkfigure.eligibility import ListsDescription
-from darkfigure.errors import TableError
+from darkfigure.errors import SettingsError, TableError
 from darkfigure.histories import build_histories
 from darkfigure.stratified_histories import stratify_histories
 
@@ -96,3 +96,10 @@ def test_covariate_levels_are_the_codes_recorded() -> None:
     table = stratify_histories(records, LISTS, covariates=["sex"])
     assert table.fields == ("citizenship", "sex")
     assert len(table.strata) == 3  # sex has one recorded level: F
+
+
+@pytest.mark.parametrize("field", ["age", "family_name", "date_of_birth", "nonsense"])
+def test_only_coded_fields_can_be_covariates(field: str) -> None:
+    records = _records([("hotline", "a", "PHL")]).assign(**{field: "x"})
+    with pytest.raises(SettingsError, match=f"cannot stratify on {field}"):
+        stratify_histories(records, LISTS, covariates=[field])

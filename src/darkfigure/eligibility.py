@@ -40,13 +40,15 @@ import yaml
 
 from darkfigure.errors import SettingsError
 from darkfigure.records._countries import COUNTRY_CODES
-from darkfigure.records._standard import COLUMNS_BY_NAME
+from darkfigure.records._standard import COLUMNS_BY_NAME, Column
 
 __all__ = [
     "OTHER",
     "ListScope",
     "ListsDescription",
     "Stratum",
+    "coded_field",
+    "coded_fields",
     "read_lists",
 ]
 
@@ -189,13 +191,24 @@ class ListsDescription:
         return out
 
 
-def _checked_values(fail: Any, where: str, field: Any, values: Any) -> frozenset[str]:
-    column = COLUMNS_BY_NAME.get(str(field))
+def coded_field(name: str) -> Column | None:
+    """The record-standard column ``name`` if it holds codes a scope or a stratum can use
+    (not an identity field, not free text, dates or ages), else ``None``."""
+    column = COLUMNS_BY_NAME.get(name)
     if column is None or column.identity or column.kind not in _CODED_KINDS:
-        usable = sorted(
-            c.name for c in COLUMNS_BY_NAME.values() if not c.identity and c.kind in _CODED_KINDS
-        )
-        raise fail(where, f"not a field a scope can use; use one of {', '.join(usable)}")
+        return None
+    return column
+
+
+def coded_fields() -> list[str]:
+    """Every field :func:`coded_field` accepts, for messages."""
+    return sorted(c.name for c in COLUMNS_BY_NAME.values() if coded_field(c.name) is not None)
+
+
+def _checked_values(fail: Any, where: str, field: Any, values: Any) -> frozenset[str]:
+    column = coded_field(str(field))
+    if column is None:
+        raise fail(where, f"not a field a scope can use; use one of {', '.join(coded_fields())}")
     if isinstance(values, str) or not isinstance(values, Sequence) or not values:
         raise fail(where, "expected a non-empty list of codes, e.g. [PHL]")
     allowed = COUNTRY_CODES if column.kind in ("country", "countries") else frozenset(column.codes)

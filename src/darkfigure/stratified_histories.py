@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from darkfigure.eligibility import ListsDescription, Stratum
-from darkfigure.errors import TableError
+from darkfigure.eligibility import ListsDescription, Stratum, coded_field, coded_fields
+from darkfigure.errors import SettingsError, TableError
 from darkfigure.histories import CaptureHistories
 
 if TYPE_CHECKING:
@@ -128,8 +128,15 @@ def stratify_histories(
     TableError
         A required column is missing or a key is empty.
     SettingsError
-        A list in the records is not in the description.
+        A list in the records is not in the description, or a covariate is not a coded field
+        (names, dates and ages cannot be strata).
     """
+    unusable = [c for c in covariates if coded_field(c) is None]
+    if unusable:
+        raise SettingsError(
+            f"cannot stratify on {', '.join(unusable)}: covariates must be coded record fields "
+            f"(one of {', '.join(coded_fields())})"
+        )
     fields = (*description.fields, *(c for c in covariates if c not in description.fields))
     missing = sorted({"list_name", "person_key", *fields} - set(records.columns))
     if missing:
