@@ -238,7 +238,124 @@ _CONSTRAINTS: dict[str, tuple[Any, str]] = {
 }
 
 
-class LatentClass:
+class StickBreakingSampler:
+    """What the latent-class samplers share: hyperparameters, parallel chains, diagnostics.
+
+    Subclasses define ``fit`` and ``_estimate`` for their kind of table; see
+    :class:`LatentClass` for the parameters.
+    """
+
+    #: The method's name in messages and results.
+    name = "lcmcr"
+    #: Hyperparameter checks: name -> (test, what is allowed).
+    constraints: dict[str, tuple[Any, str]] = _CONSTRAINTS
+
+    def __init__(
+        self,
+        *,
+        max_classes: int = 10,
+        a_alpha: float = 0.25,
+        b_alpha: float = 0.25,
+        burn_in: int = 10_000,
+        draws: int = 1_000,
+        thin: int = 100,
+        chains: int = 4,
+        jobs: int | None = None,
+        seed: Seed = None,
+        level: float = 0.95,
+    ) -> None:
+        self.max_classes = max_classes
+        self.a_alpha = a_alpha
+        self.b_alpha = b_alpha
+        self.burn_in = burn_in
+        self.draws = draws
+        self.thin = thin
+        self.chains = chains
+        self.jobs = jobs
+        self.seed = seed
+        self.level = level
+
+    def get_params(self) -> dict[str, Any]:
+        """The keyword hyperparameters given to ``__init__``."""
+        return {
+            "max_classes": self.max_classes,
+            "a_alpha": self.a_alpha,
+            "b_alpha": self.b_alpha,
+            "burn_in": self.burn_in,
+            "draws": self.draws,
+            "thin": self.thin,
+            "chains": self.chains,
+            "jobs": self.jobs,
+            "seed": self.seed,
+            "level": self.level,
+        }
+
+    def _check_params(self) -> None:
+        for name, (allowed, text) in self.constraints.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not allowed(value):
+                raise SettingsError(f"{self.name}: {name} must be {text} (got {value!r})")
+
+    def _sample(self, chain: Any) -> IntArray:
+        """Run ``chain(seed)`` once per chain, in threads, and stack the kept draws."""
+        seeds = _chain_seeds(self.seed, self.chains)
+        jobs = min(self.chains, os.cpu_count() or 1) if self.jobs is None else self.jobs
+        # The compiled sampler releases the GIL, so threads run chains truly in parallel.
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return np.stack(list(pool.map(chain, seeds)))
+
+    def _diagnose(self, draws: IntArray) -> None:
+        """Set ``draws_`` (of N), ``rhat_`` and ``ess_``."""
+        self.draws_: IntArray = draws
+        self.rhat_ = rhat(draws) if self.chains > 1 else float("nan")
+        self.ess_ = ess(draws)
+
+    def _convergence_warnings(self) -> list[str]:
+        found: list[str] = []
+        if self.chains > 1 and math.isfinite(self.rhat_) and self.rhat_ > RHAT_LIMIT:
+            found.append(
+                f"{self.name}: the chains have not converged (R-hat {self.rhat_:.3f} > "
+                f"{RHAT_LIMIT}); do not quote this number: run longer chains (--burn-in, "
+                "--draws, --thin)"
+            )
+        if self.chains == 1:
+            found.append(
+                f"{self.name}: one chain only, so convergence cannot be checked (R-hat needs "
+                "--chains 2 or more)"
+            )
+        if math.isfinite(self.ess_) and self.ess_ < ESS_PER_CHAIN * self.chains:
+            found.append(
+                f"{self.name}: effective sample size {self.ess_:.0f} is below {ESS_PER_CHAIN} "
+                "per chain; the interval ends are imprecise: run longer chains (--draws, --thin)"
+            )
+        return found
+
+    def _interval(self, draws: IntArray) -> tuple[float, float, float]:
+        """Median and equal-tailed interval ends of pooled draws."""
+        tail = (1.0 - self.level) / 2.0
+        lower, median, upper = np.quantile(draws.astype(np.float64), [tail, 0.5, 1.0 - tail])
+        return float(median), float(lower), float(upper)
+
+    def _diagnostics(self) -> dict[str, Any]:
+        """The MCMC settings and convergence figures every result carries."""
+        return {
+            "posterior_mean": float(self.draws_.mean()),
+            "rhat": self.rhat_ if math.isfinite(self.rhat_) else None,
+            "ess": self.ess_ if math.isfinite(self.ess_) else None,
+            "chains": self.chains,
+            "draws_per_chain": self.draws,
+            "burn_in": self.burn_in,
+            "warm_up": WARM_UP,
+            "thin": self.thin,
+            "iterations": WARM_UP + self.burn_in + self.draws * self.thin,
+            "max_classes": self.max_classes,
+            "a_alpha": float(self.a_alpha),
+            "b_alpha": float(self.b_alpha),
+            "prior_n": "1/N",
+        }
+
+
+class LatentClass(StickBreakingSampler):
     """Bayesian non-parametric latent-class capture-recapture (LCMCR), by Gibbs sampling.
 
     Parameters
@@ -311,52 +428,6 @@ class LatentClass:
     ('lcmcr', 'credible', ())
     """
 
-    def __init__(
-        self,
-        *,
-        max_classes: int = 10,
-        a_alpha: float = 0.25,
-        b_alpha: float = 0.25,
-        burn_in: int = 10_000,
-        draws: int = 1_000,
-        thin: int = 100,
-        chains: int = 4,
-        jobs: int | None = None,
-        seed: Seed = None,
-        level: float = 0.95,
-    ) -> None:
-        self.max_classes = max_classes
-        self.a_alpha = a_alpha
-        self.b_alpha = b_alpha
-        self.burn_in = burn_in
-        self.draws = draws
-        self.thin = thin
-        self.chains = chains
-        self.jobs = jobs
-        self.seed = seed
-        self.level = level
-
-    def get_params(self) -> dict[str, Any]:
-        """The keyword hyperparameters given to ``__init__``."""
-        return {
-            "max_classes": self.max_classes,
-            "a_alpha": self.a_alpha,
-            "b_alpha": self.b_alpha,
-            "burn_in": self.burn_in,
-            "draws": self.draws,
-            "thin": self.thin,
-            "chains": self.chains,
-            "jobs": self.jobs,
-            "seed": self.seed,
-            "level": self.level,
-        }
-
-    def _check_params(self) -> None:
-        for name, (allowed, text) in _CONSTRAINTS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not allowed(value):
-                raise SettingsError(f"lcmcr: {name} must be {text} (got {value!r})")
-
     def fit(self, table: CaptureHistories) -> Self:
         """Sample the posterior of the population size; sets ``draws_``, ``rhat_``, ``ess_``,
         ``estimate_``."""
@@ -391,67 +462,23 @@ class LatentClass:
             )
             return kept
 
-        seeds = _chain_seeds(self.seed, self.chains)
-        jobs = min(self.chains, os.cpu_count() or 1) if self.jobs is None else self.jobs
-        # The compiled sampler releases the GIL, so threads run chains truly in parallel.
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            rows = list(pool.map(chain, seeds))
-        self.draws_: IntArray = np.vstack(rows)
-        self.rhat_ = rhat(self.draws_) if self.chains > 1 else float("nan")
-        self.ess_ = ess(self.draws_)
+        self._diagnose(self._sample(chain))
         self.estimate_ = self._estimate(table)
         return self
 
-    def _convergence_warnings(self) -> list[str]:
-        found: list[str] = []
-        if self.chains > 1 and math.isfinite(self.rhat_) and self.rhat_ > RHAT_LIMIT:
-            found.append(
-                f"lcmcr: the chains have not converged (R-hat {self.rhat_:.3f} > {RHAT_LIMIT}); "
-                "do not quote this number: run longer chains (--burn-in, --draws, --thin)"
-            )
-        if self.chains == 1:
-            found.append(
-                "lcmcr: one chain only, so convergence cannot be checked (R-hat needs "
-                "--chains 2 or more)"
-            )
-        if math.isfinite(self.ess_) and self.ess_ < ESS_PER_CHAIN * self.chains:
-            found.append(
-                f"lcmcr: effective sample size {self.ess_:.0f} is below {ESS_PER_CHAIN} per chain; "
-                "the interval ends are imprecise: run longer chains (--draws, --thin)"
-            )
-        return found
-
     def _estimate(self, table: CaptureHistories) -> Estimate:
-        pooled = self.draws_.ravel().astype(np.float64)
-        tail = (1.0 - self.level) / 2.0
-        median = float(np.median(pooled))
-        lower, upper = (float(q) for q in np.quantile(pooled, [tail, 1.0 - tail]))
+        median, lower, upper = self._interval(self.draws_.ravel())
         found = self._convergence_warnings()
         for message in found:
             warnings.warn(message, ConvergenceWarning, stacklevel=3)
-        sweeps = WARM_UP + self.burn_in + self.draws * self.thin
         return Estimate(
             lists=table.lists,
             observed=table.observed,
-            method="lcmcr",
+            method=self.name,
             model=(f"latent-class K={self.max_classes}",),
             estimate=median,
             dark_figure=median - table.observed,
             interval=Interval(level=self.level, lower=lower, upper=upper, kind="credible"),
             warnings=tuple(found),
-            diagnostics={
-                "posterior_mean": float(pooled.mean()),
-                "rhat": self.rhat_ if math.isfinite(self.rhat_) else None,
-                "ess": self.ess_ if math.isfinite(self.ess_) else None,
-                "chains": self.chains,
-                "draws_per_chain": self.draws,
-                "burn_in": self.burn_in,
-                "warm_up": WARM_UP,
-                "thin": self.thin,
-                "iterations": sweeps,
-                "max_classes": self.max_classes,
-                "a_alpha": float(self.a_alpha),
-                "b_alpha": float(self.b_alpha),
-                "prior_n": "1/N",
-            },
+            diagnostics=self._diagnostics(),
         )

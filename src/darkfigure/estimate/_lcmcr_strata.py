@@ -43,24 +43,19 @@ mixtures. *Biometrics* 72(4), 1246-1254.
 from __future__ import annotations
 
 import math
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Self
 
 import numba
 import numpy as np
 import numpy.typing as npt
 
-from darkfigure.errors import ConvergenceWarning, NotEstimableError, SettingsError
+from darkfigure.errors import ConvergenceWarning, NotEstimableError
 from darkfigure.estimate._base import Seed
-from darkfigure.estimate._diagnostics import ess, rhat
 from darkfigure.estimate._lcmcr import (
     _CONSTRAINTS,
-    ESS_PER_CHAIN,
-    RHAT_LIMIT,
     WARM_UP,
-    _chain_seeds,
+    StickBreakingSampler,
     multinomial_from_logs,
     stick_breaking,
 )
@@ -191,7 +186,7 @@ _STRATA_CONSTRAINTS: dict[str, tuple[Any, str]] = {
 }
 
 
-class StratifiedLatentClass:
+class StratifiedLatentClass(StickBreakingSampler):
     """Latent-class capture-recapture within eligibility strata, by Gibbs sampling.
 
     Parameters
@@ -249,6 +244,9 @@ class StratifiedLatentClass:
     (2, 100, 2)
     """
 
+    name = "lcmcr-strata"
+    constraints = _STRATA_CONSTRAINTS
+
     def __init__(
         self,
         *,
@@ -264,29 +262,20 @@ class StratifiedLatentClass:
         seed: Seed = None,
         level: float = 0.95,
     ) -> None:
-        self.max_classes = max_classes
-        self.a_alpha = a_alpha
-        self.b_alpha = b_alpha
+        super().__init__(
+            max_classes=max_classes, a_alpha=a_alpha, b_alpha=b_alpha, burn_in=burn_in,
+            draws=draws, thin=thin, chains=chains, jobs=jobs, seed=seed, level=level,
+        )  # fmt: skip
         self.a_rho = a_rho
-        self.burn_in = burn_in
-        self.draws = draws
-        self.thin = thin
-        self.chains = chains
-        self.jobs = jobs
-        self.seed = seed
-        self.level = level
 
     def get_params(self) -> dict[str, Any]:
         """The keyword hyperparameters given to ``__init__``."""
-        return {name: getattr(self, name) for name in _STRATA_CONSTRAINTS}
+        return {**super().get_params(), "a_rho": self.a_rho}
 
     def fit(self, table: StratifiedHistories) -> Self:
         """Sample the posterior; sets ``draws_``, ``strata_draws_``, ``rhat_``, ``ess_``,
         ``estimate_``."""
-        for name, (allowed, text) in _STRATA_CONSTRAINTS.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not allowed(value):
-                raise SettingsError(f"lcmcr-strata: {name} must be {text} (got {value!r})")
+        self._check_params()
         if table.observed == 0:
             raise NotEstimableError("lcmcr-strata: the table has no observed people")
         eligible = np.array([s.eligible for s in table.strata], dtype=np.bool_)
@@ -325,40 +314,11 @@ class StratifiedLatentClass:
             )  # fmt: skip
             return kept
 
-        seeds = _chain_seeds(self.seed, self.chains)
-        jobs = min(self.chains, os.cpu_count() or 1) if self.jobs is None else self.jobs
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            rows = np.stack(list(pool.map(chain, seeds)))
-        self.draws_: IntArray = rows[:, :, 0]
+        rows = self._sample(chain)
+        self._diagnose(rows[:, :, 0])
         self.strata_draws_: IntArray = rows[:, :, 1:]
-        self.rhat_ = rhat(self.draws_) if self.chains > 1 else float("nan")
-        self.ess_ = ess(self.draws_)
         self.estimate_ = self._estimate(table)
         return self
-
-    def _interval(self, draws: npt.NDArray[Any]) -> tuple[float, float, float]:
-        tail = (1.0 - self.level) / 2.0
-        pooled = draws.astype(np.float64)
-        lower, median, upper = np.quantile(pooled, [tail, 0.5, 1.0 - tail])
-        return float(median), float(lower), float(upper)
-
-    def _warnings(self, table: StratifiedHistories) -> list[str]:
-        found: list[str] = []
-        if self.chains > 1 and math.isfinite(self.rhat_) and self.rhat_ > RHAT_LIMIT:
-            found.append(
-                f"lcmcr-strata: the chains have not converged (R-hat {self.rhat_:.3f} > "
-                f"{RHAT_LIMIT}); do not quote this number: run longer chains (--burn-in, "
-                "--draws, --thin)"
-            )
-        if self.chains == 1:
-            found.append("lcmcr-strata: one chain only, so convergence cannot be checked")
-        if math.isfinite(self.ess_) and self.ess_ < ESS_PER_CHAIN * self.chains:
-            found.append(
-                f"lcmcr-strata: effective sample size {self.ess_:.0f} is below {ESS_PER_CHAIN} "
-                "per chain; the interval ends are imprecise: run longer chains"
-            )
-        found.extend(table.notes)
-        return found
 
     def _estimate(self, table: StratifiedHistories) -> Estimate:
         median, lower, upper = self._interval(self.draws_.ravel())
@@ -377,13 +337,14 @@ class StratifiedLatentClass:
                     "upper": s_upper,
                 }
             )
-        found = self._warnings(table)
-        for message in found[: len(found) - len(table.notes)]:
+        convergence = self._convergence_warnings()
+        for message in convergence:
             warnings.warn(message, ConvergenceWarning, stacklevel=3)
+        found = [*convergence, *table.notes]
         return Estimate(
             lists=table.lists,
             observed=table.observed,
-            method="lcmcr-strata",
+            method=self.name,
             model=(
                 f"latent-class K={self.max_classes} within strata of "
                 f"{', '.join(table.fields) or 'none'}",
@@ -393,19 +354,8 @@ class StratifiedLatentClass:
             interval=Interval(level=self.level, lower=lower, upper=upper, kind="credible"),
             warnings=tuple(found),
             diagnostics={
-                "posterior_mean": float(self.draws_.mean()),
-                "rhat": self.rhat_ if math.isfinite(self.rhat_) else None,
-                "ess": self.ess_ if math.isfinite(self.ess_) else None,
-                "chains": self.chains,
-                "draws_per_chain": self.draws,
-                "burn_in": self.burn_in,
-                "warm_up": WARM_UP,
-                "thin": self.thin,
-                "max_classes": self.max_classes,
-                "a_alpha": float(self.a_alpha),
-                "b_alpha": float(self.b_alpha),
+                **self._diagnostics(),
                 "a_rho": float(self.a_rho),
-                "prior_n": "1/N",
                 "fields": list(table.fields),
                 "strata": strata,
             },

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from darkfigure.estimate._base import Estimator, Seed, StrataEstimator
 
@@ -112,32 +113,29 @@ def _closed(model: str) -> Callable[[MethodOptions], Estimator]:
     return factory
 
 
+def _mcmc_settings(options: MethodOptions) -> dict[str, Any]:
+    """The latent-class samplers' keyword arguments from the options."""
+    return {
+        "max_classes": options.classes,
+        "chains": options.chains,
+        "burn_in": options.burn_in,
+        "draws": options.draws,
+        "thin": options.thin,
+        "seed": options.seed,
+        "level": options.level,
+    }
+
+
 def _latent_class(options: MethodOptions) -> Estimator:
     from darkfigure.estimate._lcmcr import LatentClass
 
-    return LatentClass(
-        max_classes=options.classes,
-        chains=options.chains,
-        burn_in=options.burn_in,
-        draws=options.draws,
-        thin=options.thin,
-        seed=options.seed,
-        level=options.level,
-    )
+    return LatentClass(**_mcmc_settings(options))
 
 
 def _stratified_latent_class(options: MethodOptions) -> StrataEstimator:
     from darkfigure.estimate._lcmcr_strata import StratifiedLatentClass
 
-    return StratifiedLatentClass(
-        max_classes=options.classes,
-        chains=options.chains,
-        burn_in=options.burn_in,
-        draws=options.draws,
-        thin=options.thin,
-        seed=options.seed,
-        level=options.level,
-    )
+    return StratifiedLatentClass(**_mcmc_settings(options))
 
 
 def _logit_normal(options: MethodOptions) -> StrataEstimator:
