@@ -89,14 +89,18 @@ class StratifiedHistories:
         return out
 
 
-def _level_sets(
-    frame: pd.DataFrame, field: str, levels: Sequence[str], level_of: dict[str, str]
-) -> pd.Series:
-    """Per person, a bitmask over ``levels`` of the levels their records name (0: none)."""
+def _codes(frame: pd.DataFrame, field: str) -> pd.Series:
+    """Every code recorded in ``field``, one per row (``;``-lists split), indexed like ``frame``."""
     values = frame[field].fillna("").astype(str).str.split(";").explode().str.strip()
-    values = values[values != ""]
+    return values[values != ""]
+
+
+def _level_sets(
+    frame: pd.DataFrame, codes: pd.Series, levels: Sequence[str], level_of: dict[str, str]
+) -> pd.Series:
+    """Per person, a bitmask over ``levels`` of the levels their records name (absent: none)."""
     position = {level: i for i, level in enumerate(levels)}
-    bits = values.map(lambda v: 1 << position[level_of[v]]).astype(np.int64)
+    bits = codes.map(lambda v: 1 << position[level_of[v]]).astype(np.int64)
     keys = frame.loc[bits.index, "person_key"].to_numpy()
     return bits.groupby(keys).agg(np.bitwise_or.reduce)
 
@@ -158,12 +162,8 @@ def stratify_histories(
     if unknown:
         raise TableError(f"linked records name list(s) {', '.join(unknown)} outside {names}")
 
-    extra = {
-        c: sorted(
-            {v.strip() for v in frame[c].fillna("").astype(str).str.split(";").explode()} - {""}
-        )
-        for c in covariates
-    }
+    codes = {f: _codes(frame, f) for f in fields}
+    extra = {c: sorted(set(codes[c])) for c in covariates}
     strata = description.strata(names, extra)
     field_levels = {f: (extra[f] if f in extra else list(description.levels(f))) for f in fields}
     person = (
@@ -176,11 +176,8 @@ def stratify_histories(
         .to_frame()
     )
     for f in fields:
-        recorded = {v.strip() for v in frame[f].fillna("").astype(str).str.split(";").explode()} - {
-            ""
-        }
-        level_of = {v: (v if f in extra else description.level_of(f, v)) for v in recorded}
-        person[f] = _level_sets(frame, f, field_levels[f], level_of)
+        level_of = {v: (v if f in extra else description.level_of(f, v)) for v in set(codes[f])}
+        person[f] = _level_sets(frame, codes[f], field_levels[f], level_of)
     person = person.fillna(0).astype(np.int64)
     rows = person.value_counts().reset_index()
 

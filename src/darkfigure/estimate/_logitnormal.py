@@ -75,16 +75,12 @@ class _Data:
     cell: npt.NDArray[np.intp]  # (P,) the pair's cell, sorted
     stratum: npt.NDArray[np.intp]  # (P,) the pair's stratum
     seen_in: FloatArray  # (P, J): the cell's history on the lists that see the stratum
+    firsts: npt.NDArray[np.intp]  # (C,): where each cell's pairs start (for ``reduceat``)
     labels: tuple[str, ...]
 
     @property
     def observed(self) -> float:
         return float(self.counts.sum())
-
-    @property
-    def firsts(self) -> npt.NDArray[np.intp]:
-        """Where each cell's pairs start (for ``reduceat``)."""
-        return np.flatnonzero(np.r_[True, self.cell[1:] != self.cell[:-1]])
 
     @classmethod
     def of(cls, table: CaptureHistories | StratifiedHistories) -> _Data:
@@ -107,6 +103,7 @@ class _Data:
             cell=cell,
             stratum=stratum,
             seen_in=patterns[cell] * eligible[stratum],
+            firsts=np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]),
             labels=labels,
         )
 
