@@ -33,6 +33,7 @@ own results file) and ``DARKFIGURE_COVERAGE_LINKAGE`` choose what runs.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -61,9 +62,12 @@ SCENARIOS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hk-default": ("hk-default", ()),
 }
 #: Methods on the plain table; ``+scopes`` marks a fit that knows the lists' scopes and the
-#: recorded covariates (``--records --lists``), the others pool everyone.
+#: recorded covariates (``--records --lists``) but not the referral pathways, ``+referrals`` one
+#: that knows both (what ``darkfigure estimate --records --lists lists.yaml`` does); the others
+#: pool everyone.
 METHOD_NAMES = (
-    "main", "stepwise", "gamma", "lcmcr", "logit-normal", "lcmcr-strata", "logit-normal+scopes"
+    "main", "stepwise", "gamma", "lcmcr", "logit-normal", "lcmcr-strata", "logit-normal+scopes",
+    "logit-normal+referrals",
 )  # fmt: skip
 _MCMC = {"burn_in": 2_000, "draws": 500, "thin": 10, "chains": 2}
 
@@ -89,12 +93,15 @@ def _replicate(
     lists = tuple(sorted(keyed["list_name"].astype(str).unique()))
     table = build_histories(keyed, lists=lists)
     assert isinstance(table, CaptureHistories)
-    stratified = stratify_histories(keyed, scopes, lists=lists)
+    with_referrals = stratify_histories(keyed, scopes, lists=lists)
+    stratified = dataclasses.replace(with_referrals, referrals=())
     results: dict[str, Any] = {}
     for method in methods:
         start = time.process_time()
-        name = method.removesuffix("+scopes")
-        data = stratified if (method.endswith("+scopes") or name == "lcmcr-strata") else table
+        name = method.split("+")[0]
+        data = {"scopes": stratified, "referrals": with_referrals}.get(
+            method.partition("+")[2], stratified if name == "lcmcr-strata" else table
+        )
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DarkfigureWarning)

@@ -55,12 +55,46 @@ def test_covariates_split_a_scope_field_into_its_codes() -> None:
         ({"lists": {"a": {"sees": {"sex": "F"}}}}, "non-empty list of codes"),
         ({"lists": {}}, "names no list"),
         (["a"], "expected a mapping"),
+        ({"lists": {"a": {"sees": "all", "refer": ["b"]}}}, "lists.a: unknown key(s) refer"),
+        ({"lists": {"a": {"sees": "all", "refers_to": "b"}}}, "lists.a.refers_to: expected"),
+        ({"lists": {"a": {"sees": "all", "refers_to": ["b"]}}}, "b not described"),
+        ({"lists": {"a": {"sees": "all", "refers_to": ["a"]}}}, "cannot refer people to itself"),
+        (
+            {
+                "lists": {
+                    "a": {"sees": "all", "refers_to": ["b"]},
+                    "b": {"sees": "all", "refers_to": ["c"]},
+                    "c": {"sees": "all", "refers_to": ["a"]},
+                }
+            },
+            "form a cycle (",
+        ),
     ],
 )
 def test_bad_descriptions_name_the_yaml_path(doc: object, message: str) -> None:
     with pytest.raises(SettingsError, match="lists description") as info:
         ListsDescription.from_mapping(doc)
     assert message in str(info.value)
+
+
+def test_referral_pathways_are_read_in_list_order() -> None:
+    lists = ListsDescription.from_mapping(
+        {
+            "lists": {
+                "hotline": {"sees": "all", "refers_to": ["shelter", "police"]},
+                "shelter": {"sees": {"sex": ["F"]}, "refers_to": ["police"]},
+                "police": {"sees": "all"},
+            }
+        }
+    )
+    order = ("police", "hotline", "shelter")
+    assert lists.referrals(order) == (
+        ("hotline", "police"),
+        ("hotline", "shelter"),
+        ("shelter", "police"),
+    )
+    # Pathways to or from a list absent from the data are left out.
+    assert lists.referrals(("hotline", "police")) == (("hotline", "police"),)
 
 
 def test_a_list_missing_from_the_description_is_named() -> None:
@@ -86,3 +120,6 @@ def test_simulate_writes_a_description_that_reads_back(tmp_path: Path) -> None:
     assert lists.lists["consulate_phl"].sees == {"citizenship": frozenset({"PHL"})}
     assert lists.lists["police"].sees == {}
     assert set(lists.fields) == {"citizenship", "entry_permit", "sex"}
+    assert ("ngo_hotline", "ngo_shelter") in lists.referrals(tuple(lists.lists))
+    quiet = simulate_world("hk-small", seed=3, overrides=("dependence=false",))
+    assert "refers_to:" not in quiet.lists_yaml().split("\nlists:")[1]

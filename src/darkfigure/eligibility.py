@@ -14,6 +14,9 @@ The description is YAML, written by ``darkfigure simulate`` and by hand for real
         sees: {citizenship: [PHL]}                    # conditions on several fields all hold
       labour:
         sees: {entry_permit: [fdh, employment]}
+      ngo_hotline:
+        sees: all
+        refers_to: [ngo_shelter, labour]              # optional: referral pathways
       police:
         sees: all
 
@@ -25,10 +28,17 @@ With the description above, ``citizenship`` has the levels ``PHL`` and ``other``
 ``entry_permit`` the levels ``fdh|employment`` and ``other``. The cross of the levels of every
 field a scope uses gives the eligibility strata; within a stratum each list either sees everyone
 or no one.
+
+``refers_to`` declares the lists a list passes people on to (a hotline's callers referred to a
+shelter). Referrals make two lists' overlap larger than their capture rates imply, which every
+independence-based estimate reads as "few people unseen"; the logit-normal model estimates the
+share referred along each declared pathway instead (:mod:`darkfigure.estimate`). Pathways must
+not form a cycle.
 """
 
 from __future__ import annotations
 
+import graphlib
 import itertools
 import os
 from collections.abc import Mapping, Sequence
@@ -54,17 +64,21 @@ __all__ = [
 
 #: The level of a field that holds every value no scope names.
 OTHER = "other"
+#: Keys a list's entry may have (``description`` and ``records_from_stage`` are for people).
+_ENTRY_KEYS = ("label", "description", "sees", "refers_to", "records_from_stage")
 #: Record-standard kinds whose values are codes a scope can name.
 _CODED_KINDS = frozenset({"sex", "code", "codes", "country", "countries"})
 
 
 @dataclass(frozen=True)
 class ListScope:
-    """One list: its name, label and the values it can see per field (empty: sees everyone)."""
+    """One list: its name, label, the values it can see per field (empty: sees everyone) and the
+    lists it refers people to."""
 
     name: str
     label: str
     sees: Mapping[str, frozenset[str]]
+    refers_to: frozenset[str] = frozenset()
 
     def sees_level(self, field: str, level: str) -> bool:
         """Whether the list sees people whose ``field`` is in ``level`` (a level of the field)."""
@@ -122,6 +136,10 @@ class ListsDescription:
             where = f"lists.{name}"
             if not isinstance(entry, Mapping):
                 raise fail(where, "expected a mapping with 'sees'")
+            unknown = sorted(str(k) for k in entry if k not in _ENTRY_KEYS)
+            if unknown:
+                raise fail(where, f"unknown key(s) {', '.join(unknown)}; allowed: "
+                           f"{', '.join(_ENTRY_KEYS)}")  # fmt: skip
             if "sees" not in entry:
                 raise fail(where, "has no 'sees' (write 'sees: all' for a list that sees everyone)")
             raw = entry["sees"]
@@ -132,8 +150,37 @@ class ListsDescription:
                 for field, values in raw.items():
                     sees[str(field)] = _checked_values(fail, f"{where}.sees.{field}", field, values)
             label = entry.get("label", name)
-            scopes[str(name)] = ListScope(str(name), str(label), sees)
+            targets = entry.get("refers_to", [])
+            if isinstance(targets, str) or not isinstance(targets, Sequence):
+                raise fail(f"{where}.refers_to", "expected a list of list names, e.g. [shelter]")
+            refers_to = frozenset(str(t) for t in targets)
+            scopes[str(name)] = ListScope(str(name), str(label), sees, refers_to)
+        for name, scope in scopes.items():
+            where = f"lists.{name}.refers_to"
+            strangers = sorted(scope.refers_to - set(scopes))
+            if strangers:
+                raise fail(where, f"{', '.join(strangers)} not described under 'lists'")
+            if name in scope.refers_to:
+                raise fail(where, "a list cannot refer people to itself")
+        graph = {name: scope.refers_to for name, scope in scopes.items()}
+        try:
+            tuple(graphlib.TopologicalSorter(graph).static_order())
+        except graphlib.CycleError as exc:
+            cycle = " → ".join(reversed(exc.args[1]))
+            raise fail("refers_to", f"referral pathways form a cycle ({cycle}); the model "
+                       "needs every referral to go one way") from None  # fmt: skip
         return cls(scopes, source)
+
+    def referrals(self, order: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        """The declared pathways ``(source, target)`` between lists in ``order``, in that order."""
+        present = set(order)
+        return tuple(
+            (source, target)
+            for source in order
+            if source in self.lists
+            for target in order
+            if target in self.lists[source].refers_to and target in present
+        )
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -59,6 +59,8 @@ class StratifiedHistories:
         ``(rows,)`` people per row.
     notes
         Plain-language notes on conflicts between the records and the lists description.
+    referrals
+        Declared referral pathways ``(source, target)`` between the lists (``refers_to``).
     """
 
     lists: tuple[str, ...]
@@ -68,6 +70,7 @@ class StratifiedHistories:
     compatible: npt.NDArray[np.bool_]
     counts: npt.NDArray[np.int64]
     notes: tuple[str, ...] = ()
+    referrals: tuple[tuple[str, str], ...] = ()
 
     @property
     def observed(self) -> int:
@@ -223,4 +226,5 @@ def stratify_histories(
         compatible=compatible,
         counts=counts,
         notes=tuple(notes),
+        referrals=description.referrals(names),
     )

@@ -135,12 +135,18 @@ def estimate_population(
                 f"--method {method} needs each person's strata: give linked records (--records) "
                 "and the lists description (--lists lists.yaml)"
             )
-        return cast(StrataEstimator, entry.factory(options)).fit(table).estimate_
+        result = cast(StrataEstimator, entry.factory(options)).fit(table).estimate_
+        if not table.referrals:
+            return result
+        note = f"{method} ignores the declared referral pathways (logit-normal models them)"
+        return dataclasses.replace(result, warnings=(*result.warnings, note))
     pooled_note = None
     if isinstance(table, StratifiedHistories):
         pooled_note = (
-            f"{method} ignores whom each list can see (the lists description) and the "
-            "covariates: it treats every list as able to see everyone (lcmcr-strata does not)"
+            f"{method} ignores whom each list can see (the lists description)"
+            + (", the referral pathways" if table.referrals else "")
+            + " and the covariates: it treats every list as able to see everyone "
+            "(logit-normal and lcmcr-strata do not)"
         )
         table = table.pooled()
     estimator = cast(Estimator, entry.factory(options))

@@ -12,6 +12,19 @@ extended with the lists' scopes (structural zeros), a visibility shift ``delta_s
 not settle (:mod:`darkfigure.stratified_histories`). On a plain table there is one stratum and
 every list sees it.
 
+Referrals. When the lists description declares that list *k* refers people to list *j*
+(``refers_to``), a person on *k* also reaches *j* with probability ``r_kj``, on top of being
+caught by *j* directly (if *j* can see them):
+
+    P(on j | z, the lists before j) = 1 - (1 - p_ij) * prod_{k on the person's lists} (1 - r_kj)
+
+The shares ``r_kj`` are estimated with everything else. Referrals are what makes a hotline and
+a shelter overlap more than their capture rates imply; without them that excess overlap reads
+as "almost everyone has been seen" and every estimate falls short (issue 9's coverage study).
+The shares are identified because heterogeneity raises every pair of lists' overlap, a referral
+only its own pair's, and only in one direction in time's order of the pathways. People on no
+list were referred by no one, so ``P0`` keeps its form.
+
 ``sigma`` is the spread of visibility between people the records cannot tell apart: the
 strongest assumption of every estimate, since people no list has seen are, by construction,
 the least visible. :func:`visibility_sensitivity` shows the estimate at fixed ``sigma`` values
@@ -44,6 +57,7 @@ from scipy.special import expit, gammaln, log_expit, logsumexp
 
 from darkfigure.errors import NotEstimableError, SettingsError
 from darkfigure.estimate._result import Estimate, Interval
+from darkfigure.estimate._threads import single_blas_thread
 from darkfigure.histories import CaptureHistories
 from darkfigure.stratified_histories import StratifiedHistories
 
@@ -58,6 +72,8 @@ NODES = 24
 MAX_RATIO = 50.0
 #: sigma is kept below this: beyond it almost everyone is invisible and N runs away.
 MAX_SIGMA = 4.0
+#: Bounds on a referral share's logit: a share of 6e-6 is none, one of 0.9997 is everyone.
+REFERRAL_LOGIT = (-12.0, 8.0)
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,13 @@ class _Data:
     seen_in: FloatArray  # (P, J): the cell's history on the lists that see the stratum
     firsts: npt.NDArray[np.intp]  # (C,): where each cell's pairs start (for ``reduceat``)
     labels: tuple[str, ...]
+    pathways: tuple[tuple[str, str], ...]  # (R,) declared referrals (source, target)
+    # Entries (pair, target list) whose people may have been referred onto the target: the
+    # target sees the pair's stratum and a declared source of it is on the pair's history.
+    entry_pair: npt.NDArray[np.intp]  # (T,)
+    entry_list: npt.NDArray[np.intp]  # (T,)
+    entry_seen: FloatArray  # (T,) 1 if the pair's people are on the target list
+    entry_sources: FloatArray  # (T, R) 1 where pathway r leads to the target from a list seen
 
     @property
     def observed(self) -> float:
@@ -89,12 +112,24 @@ class _Data:
             compatible = np.ones((len(patterns), 1), dtype=bool)
             eligible = np.ones((1, table.n_lists))
             labels: tuple[str, ...] = ("all",)
+            pathways: tuple[tuple[str, str], ...] = ()
         else:
             keep = np.asarray(table.compatible.any(axis=0), dtype=bool)
             compatible = table.compatible[:, keep]
             eligible = np.array([s.eligible for s in table.strata], dtype=np.float64)[keep]
             labels = tuple(s.label for s, k in zip(table.strata, keep, strict=True) if k)
+            pathways = table.referrals
         cell, stratum = np.nonzero(compatible)
+        column = {name: j for j, name in enumerate(table.lists)}
+        source = np.array([column[a] for a, _ in pathways], dtype=np.intp)
+        target = np.array([column[b] for _, b in pathways], dtype=np.intp)
+        # (P, J, R): pathway r can have brought pair p's people onto list j.
+        leads = (
+            patterns[cell][:, source][:, None, :]
+            * (target[None, :] == np.arange(len(table.lists))[:, None])[None, :, :]
+            * eligible[stratum][:, :, None]
+        )
+        entry_pair, entry_list = np.nonzero(leads.any(axis=2))
         return cls(
             lists=table.lists,
             patterns=patterns,
@@ -105,14 +140,57 @@ class _Data:
             seen_in=patterns[cell] * eligible[stratum],
             firsts=np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]),
             labels=labels,
+            pathways=pathways,
+            entry_pair=entry_pair,
+            entry_list=entry_list,
+            entry_seen=patterns[cell[entry_pair], entry_list],
+            entry_sources=leads[entry_pair, entry_list].astype(np.float64),
         )
 
 
+def _log1mexp(a: FloatArray) -> FloatArray:
+    """``log(1 - exp(a))`` for ``a < 0``, accurate near 0 and far below it (Maechler 2012)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(a > -math.log(2), np.log(-np.expm1(a)), np.log1p(-np.exp(a)))
+    return out
+
+
+class _Referrals:
+    """The referral terms of the likelihood at one ``theta``, for the entries of :class:`_Data`.
+
+    Without referrals a person on list *j* contributes ``log p`` and one not on it
+    ``log(1 - p)``; where declared sources of *j* are on the person's history, the chance of
+    staying off *j* is multiplied by ``prod (1 - r_kj)``, i.e. ``log(1 - p) + B`` with
+    ``B = sum log(1 - r_kj)``. :attr:`correction` is the difference, per entry and node.
+    """
+
+    def __init__(self, d: _Data, q: FloatArray, eta: FloatArray, log_miss: FloatArray) -> None:
+        self.q = q
+        self.seen = d.entry_seen[:, None]
+        self.sources = d.entry_sources
+        where = (d.stratum[d.entry_pair], slice(None), d.entry_list)
+        self.p = expit(eta[where])  # (T, Q)
+        stays_off = self.sources @ log_expit(-q)  # (T,): B
+        self.a = np.minimum(log_miss[where] + stays_off[:, None], -1e-12)  # log P(off j)
+        self.correction = (
+            self.seen * (_log1mexp(self.a) - eta[where] - log_miss[where])
+            + (1 - self.seen) * stays_off[:, None]
+        )
+
+    def gradients(self, weights: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """Weighted derivatives of the corrections: by ``eta`` per (entry, node), and by ``q``."""
+        odds = 1.0 / np.expm1(-self.a)  # P(off) / P(on)
+        by_eta = weights * self.seen * (odds * self.p - 1 + self.p)
+        by_b = (weights * (1 - self.seen * (1 + odds))).sum(axis=1)  # (T,)
+        return by_eta, (self.sources.T @ by_b) * -expit(self.q)
+
+
 class _Likelihood:
-    """Log-likelihood pieces and their gradients for ``theta = (beta, delta, r[, log sigma])``.
+    """Log-likelihood pieces and their gradients for ``theta = (beta, delta, r, q[, log sigma])``.
 
     ``delta`` and ``r`` (stratum shares ``rho = softmax(r)``) hold ``S - 1`` values each: the
-    first stratum's are 0. ``sigma`` is fixed when given, else the last entry of ``theta``.
+    first stratum's are 0. ``q`` are the referral shares' logits, one per declared pathway.
+    ``sigma`` is fixed when given, else the last entry of ``theta``.
     """
 
     def __init__(self, data: _Data, sigma: float | None, pooling: float) -> None:
@@ -124,22 +202,29 @@ class _Likelihood:
         self.log_w = np.log(weights / weights.sum())
         self.n_lists = data.patterns.shape[1]
         self.n_strata = data.eligible.shape[0]
-        self.size = self.n_lists + 2 * (self.n_strata - 1) + (sigma is None)
+        self.n_pathways = len(data.pathways)
+        self.size = self.n_lists + 2 * (self.n_strata - 1) + self.n_pathways + (sigma is None)
 
     def start(self) -> FloatArray:
-        """Lists at their observed rates, strata alike, sigma 0.5."""
+        """Lists at their observed rates, strata alike, referral shares 0.12, sigma 0.5."""
         rates = (self.d.patterns.T @ self.d.counts) / self.d.observed
         beta = np.log(np.clip(rates, 1e-3, 0.9) / 4)
         rest = np.zeros(2 * (self.n_strata - 1))
-        return np.concatenate([beta, rest, [math.log(0.5)] if self.sigma is None else []])
+        shares = np.full(self.n_pathways, -2.0)
+        spread = [math.log(0.5)] if self.sigma is None else []
+        return np.concatenate([beta, rest, shares, spread])
 
-    def unpack(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, float]:
-        j, s = self.n_lists, self.n_strata
+    def unpack(
+        self, theta: FloatArray
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, float]:
+        """``beta``, ``delta``, ``log rho``, referral logits ``q`` and ``sigma``."""
+        j, s, r = self.n_lists, self.n_strata, self.n_pathways
         beta = theta[:j]
         delta = np.concatenate([[0.0], theta[j : j + s - 1]])
-        r = np.concatenate([[0.0], theta[j + s - 1 : j + 2 * (s - 1)]])
+        shares = np.concatenate([[0.0], theta[j + s - 1 : j + 2 * (s - 1)]])
+        q = theta[j + 2 * (s - 1) : j + 2 * (s - 1) + r]
         sigma = self.sigma if self.sigma is not None else float(np.exp(theta[-1]))
-        return beta, delta, r - logsumexp(r), sigma
+        return beta, delta, shares - logsumexp(shares), q, sigma
 
     def pieces(self, theta: FloatArray, zero_weight: Any) -> tuple[FloatArray, float, FloatArray]:
         """``log P_c``, ``log P_0`` and the gradient of ``sum_c n_c log P_c + w0 log P_0``.
@@ -148,18 +233,22 @@ class _Likelihood:
         gradient, ``N - n`` for the full likelihood at a fixed ``N``.
         """
         d = self.d
-        beta, delta, log_rho, sigma = self.unpack(theta)
+        beta, delta, log_rho, q, sigma = self.unpack(theta)
         shift = delta[:, None] + sigma * self.x[None, :]  # (S, Q)
         eta = beta[None, None, :] + shift[:, :, None]  # (S, Q, J)
         p = expit(eta)
-        miss = (log_expit(-eta) * d.eligible[:, None, :]).sum(axis=2)  # (S, Q)
+        log_miss = log_expit(-eta)  # (S, Q, J)
+        miss = (log_miss * d.eligible[:, None, :]).sum(axis=2)  # (S, Q)
         caught = d.seen_in.sum(axis=1)  # (P,): lists the pair's people are on
         log_joint = (
             (log_rho[d.stratum] + d.seen_in @ beta)[:, None]
             + self.log_w[None, :]
             + caught[:, None] * shift[d.stratum]
             + miss[d.stratum]
-        )  # (P, Q)
+        )  # (P, Q): as if no one were referred
+        referral = _Referrals(d, q, eta, log_miss) if self.n_pathways else None
+        if referral is not None:
+            np.add.at(log_joint, d.entry_pair, referral.correction)
         firsts = d.firsts
         top = np.maximum.reduceat(log_joint.max(axis=1), firsts)  # per cell
         scaled = np.exp(log_joint - top[d.cell][:, None])
@@ -183,9 +272,17 @@ class _Likelihood:
             + w0 * post0.sum(axis=1)
             - (d.observed + w0) * np.exp(log_rho)
         )
+        spread = (weighted @ self.x) @ caught - (mass * expected * self.x[None, :]).sum()
         parts = [grad_beta, grad_delta[1:], grad_r[1:]]
+        if referral is not None:
+            by_eta, by_q = referral.gradients(weighted[d.entry_pair])
+            totals = by_eta.sum(axis=1)
+            grad_beta += np.bincount(d.entry_list, weights=totals, minlength=self.n_lists)
+            by_stratum = np.bincount(d.stratum[d.entry_pair], weights=totals, minlength=n_strata)
+            grad_delta += by_stratum
+            spread += float((by_eta @ self.x).sum())
+            parts.append(by_q)
         if self.sigma is None:
-            spread = (weighted @ self.x) @ caught - (mass * expected * self.x[None, :]).sum()
             parts.append(np.array([spread * sigma]))  # chain rule for log sigma
         return log_pc, log_p0, np.concatenate(parts)
 
@@ -229,6 +326,8 @@ def _minimise(objective: Any, start: FloatArray, bounds: list[Any]) -> Any:
 
 def _bounds(model: _Likelihood) -> list[Any]:
     bounds: list[Any] = [(None, None)] * model.size
+    first = model.n_lists + 2 * (model.n_strata - 1)
+    bounds[first : first + model.n_pathways] = [REFERRAL_LOGIT] * model.n_pathways
     if model.sigma is None:
         bounds[-1] = (math.log(1e-3), math.log(MAX_SIGMA))
     return bounds
@@ -239,6 +338,7 @@ class _Fit:
     theta: FloatArray
     total: float
     sigma: float
+    referral_shares: dict[str, float]
     nll: float
 
 
@@ -252,7 +352,9 @@ def _fit(data: _Data, sigma: float | None, pooling: float) -> _Fit:
             "logit-normal: the fitted model puts almost everyone on no list (P0 ~ 1); the "
             "lists overlap too little to estimate visibility"
         )
-    return _Fit(result.x, data.observed / (1 - p0), model.unpack(result.x)[3], float(result.fun))
+    *_, q, fitted_sigma = model.unpack(result.x)
+    shares = {f"{a} > {b}": float(v) for (a, b), v in zip(data.pathways, expit(q), strict=True)}
+    return _Fit(result.x, data.observed / (1 - p0), fitted_sigma, shares, float(result.fun))
 
 
 def _profile_interval(
@@ -333,6 +435,7 @@ class LogitNormal:
         """The keyword hyperparameters given to ``__init__``."""
         return {"sigma": self.sigma, "pooling": self.pooling, "level": self.level}
 
+    @single_blas_thread
     def fit(self, table: CaptureHistories | StratifiedHistories) -> Self:
         """Fit by maximum likelihood; sets ``estimate_``."""
         if self.sigma is not None and not 0 <= self.sigma <= MAX_SIGMA:
@@ -364,6 +467,8 @@ class LogitNormal:
         found.extend(getattr(table, "notes", ()))
         spread = "estimated" if self.sigma is None else self.sigma
         strata = "1 stratum" if len(data.labels) == 1 else f"{len(data.labels)} strata"
+        if data.pathways:
+            strata += f", {len(data.pathways)} referral pathway" + "s" * (len(data.pathways) > 1)
         self.estimate_ = Estimate(
             lists=table.lists,
             observed=table.observed,
@@ -378,7 +483,12 @@ class LogitNormal:
                 kind="profile",
             ),
             warnings=tuple(found),
-            diagnostics={"sigma": fit.sigma, "n_strata": len(data.labels), "nodes": NODES},
+            diagnostics={
+                "sigma": fit.sigma,
+                "n_strata": len(data.labels),
+                "nodes": NODES,
+                "referral_shares": fit.referral_shares,
+            },
         )
         return self
 

@@ -177,6 +177,13 @@ class Estimate:
                     for s in strata
                 ],
             )
+        shares = self.diagnostics.get("referral_shares")
+        if shares:
+            summary = summary.with_table(
+                "Referral pathways (estimated share of the source's people referred on)",
+                ("pathway", "share"),
+                [(pathway, f"{share:.1%}") for pathway, share in shares.items()],
+            )
         chosen = self.diagnostics.get("bootstrap", {}).get("models_chosen")
         if chosen:
             summary = summary.with_table(

@@ -24,15 +24,17 @@ def _controller() -> Any:
     """threadpoolctl's view of the loaded BLAS libraries, found once per process.
 
     Building it scans the process's shared libraries (about 1 ms); a bootstrap enters the
-    limit a dozen times, so the scan is not repeated. NumPy's BLAS, the one the fits use, is
-    loaded first, so it is always found (a BLAS loaded later, e.g. SciPy's, is not limited).
+    limit a dozen times, so the scan is not repeated. NumPy's BLAS and SciPy's own (its wheels
+    bundle a second OpenBLAS, which L-BFGS-B calls: unlimited, its spinning threads made a
+    logit-normal fit 20x slower on a busy machine) are loaded first so that both are found.
     ``None`` without threadpoolctl.
     """
     try:
         from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
     except ImportError:  # optional: without it BLAS keeps its default threads
         return None
-    import numpy  # noqa: F401  (loads the BLAS library, which must be there to be found)
+    import numpy  # noqa: F401  (loads the BLAS libraries, which must be there to be found)
+    import scipy.optimize  # noqa: F401
 
     return ThreadpoolController()
 

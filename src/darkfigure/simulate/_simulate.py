@@ -271,6 +271,9 @@ class World:
             if org.description:
                 entry["description"] = org.description
             entry["sees"] = {field: list(values) for field, values in org.scope.items()} or "all"
+            targets = [t for t, share in org.referrals.items() if share > 0]
+            if self.scenario.dependence and targets:
+                entry["refers_to"] = targets
             if org.funnel is not None:
                 entry["records_from_stage"] = org.funnel.record_at
             doc["lists"][name] = entry
@@ -279,6 +282,8 @@ class World:
             "# list's scope can never be on it: such cells are structural zeros for estimation.\n"
             "# `sees: all` means no restriction; `sees: {citizenship: [PHL]}` means only people\n"
             "# whose citizenship is PHL. Conditions on several fields must all hold.\n"
+            "# `refers_to` names the lists this list passes people on to (referral pathways,\n"
+            "# which the organisations know); estimation models the share referred.\n"
         )
         return header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
 
