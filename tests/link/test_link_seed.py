@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from darkfigure.link import Linkage, _model, link_records
+from darkfigure.link import Linkage, LinkSettings, _model, link_records
 
 
 def _linked_pairs(linkage: Linkage) -> set[tuple[str, str]]:
@@ -58,4 +58,6 @@ def test_cli_default_seed_is_the_library_default() -> None:
     from darkfigure.cli.link import link
 
     assert inspect.signature(link).parameters["seed"].default == _model.DEFAULT_SEED
-    assert inspect.signature(link_records).parameters["seed"].default == _model.DEFAULT_SEED
+    # link_records takes a seed left at None from its settings, whose default is the same.
+    assert inspect.signature(link_records).parameters["seed"].default is None
+    assert LinkSettings().seed == _model.DEFAULT_SEED

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from darkfigure.link._hknames import name_keys
+from darkfigure.link._hknames import name_keys, name_tokens
 from darkfigure.link._names_other import CHINESE_CITIZENSHIPS, canonical_token, clean_parts
 from darkfigure.records import normalise_countries, normalise_date, normalise_phone, normalise_sex
 
@@ -32,6 +32,7 @@ FEATURE_COLUMNS = (
     "nm_sig",
     "nm_triples",
     "nm_prefix",
+    "nm_tok",
     "dob",
     "dob_y",
     "dob_m",
@@ -191,6 +192,9 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
     # First three letters of long tokens: with an address, a blocking key that survives a typo
     # later in the name (Bianca / Biana).
     prefix = sorted({t[:3] for t in long})
+    # The words as written, for typo-tolerant comparison (a transposition, a dropped letter or
+    # a truncation breaks every syllable key of the word: Jessica / Jesscia / Jess).
+    words = sorted(set(name_tokens(parts)))
     return (
         nested or None,
         flat or None,
@@ -201,6 +205,7 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
         signature,
         sorted(triples),
         prefix,
+        words or None,
     )
 
 
@@ -237,7 +242,7 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
         )
     )
     names = _unique_map(name_rows, _name_features)
-    for i, column in enumerate(FEATURE_COLUMNS[:9]):
+    for i, column in enumerate(FEATURE_COLUMNS[:10]):
         out[column] = names.map(lambda row, i=i: row[i]).to_numpy()
     out["nm_len"] = out["nm_len"].astype(np.int64)
 
@@ -277,5 +282,10 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
         out["addr"] = address.where(address != "", None).to_numpy()
         out["addr_tokens"] = _unique_map(
             address, lambda t: sorted(set(t.split())) or None
+        ).to_numpy()
+        # Any three address tokens together (number, street, suburb, postcode ...): a blocking
+        # key that survives typos in the other tokens and in the name.
+        out["addr_triples"] = _unique_map(
+            address, lambda t: ["|".join(c) for c in combinations(sorted(set(t.split())), 3)]
         ).to_numpy()
     return out

@@ -31,6 +31,7 @@ __all__ = [
     "hk_spellings",
     "is_han",
     "name_keys",
+    "name_tokens",
     "romanised_keys",
     "segment",
 ]
@@ -374,6 +375,23 @@ def _fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
+def name_tokens(romanised: Iterable[str]) -> list[str]:
+    """The words of a romanised name as :func:`name_keys` reads them: folded to lower-case
+    ASCII letters, a leading diminutive ``Ah`` before a single word dropped.
+
+    Examples
+    --------
+    >>> name_tokens(["Nguyễn Thị", "Siu-mei"])
+    ['nguyen', 'thi', 'siu', 'mei']
+    >>> name_tokens(["Ah Mei"])
+    ['mei']
+    """
+    tokens = [t for part in romanised for t in _TOKEN.findall(_fold(part))]
+    if len(tokens) == 2 and tokens[0] in _AH:
+        tokens = tokens[1:]
+    return tokens
+
+
 def name_keys(
     romanised: Iterable[str],
     characters: str = "",
@@ -421,9 +439,7 @@ def name_keys(
     >>> name_keys(["Rina"], chinese=False)[0] <= name_keys(["Rina"], ambiguous=True)[0]
     True
     """
-    tokens = [t for part in romanised for t in _TOKEN.findall(_fold(part))]
-    if len(tokens) == 2 and tokens[0] in _AH:
-        tokens = tokens[1:]
+    tokens = name_tokens(romanised)
     roman: list[frozenset[str]] = []
     for token in tokens:
         pieces = segment(token) if chinese else (token,)

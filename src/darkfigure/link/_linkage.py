@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -15,14 +16,12 @@ import pandas as pd
 
 from darkfigure._files import write_atomic, write_text_atomic
 from darkfigure._summary import Summary
-from darkfigure.errors import InputError, SettingsError
+from darkfigure.errors import DarkfigureWarning, InputError, SettingsError
 from darkfigure.histories import CaptureHistories, build_histories
 from darkfigure.link._charts import match_weights_chart
-from darkfigure.link._engine import BACKENDS
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
 from darkfigure.link._features import derive_features
 from darkfigure.link._model import (
-    DEFAULT_SEED,
     cluster,
     cluster_probability,
     components,
@@ -30,6 +29,7 @@ from darkfigure.link._model import (
     score_within,
 )
 from darkfigure.link._samples import sample_histories
+from darkfigure.link._settings import LinkSettings, SavedModel, read_link_settings, read_model
 from darkfigure.records import read_lists
 from darkfigure.records._standard import COLUMNS
 
@@ -64,7 +64,8 @@ class Linkage:
 
     ``records`` holds the input records with ``person_key``, ``cluster_size`` and
     ``match_probability`` added; everything else holds no record values (pairs are by row
-    number, parameters are m/u probabilities). ``summary()`` and ``to_dict()`` show counts only.
+    number, parameters are m/u probabilities). ``summary()`` and ``to_dict()`` show counts
+    and settings only.
 
     Attributes
     ----------
@@ -75,13 +76,16 @@ class Linkage:
     parameters
         Trained m and u probabilities and match weights per comparison level.
     model
-        Splink's model JSON (settings and trained values).
-    threshold
-        The match probability at or above which two records are linked.
-    backend
-        The engine used.
+        The model that scored the pairs: Splink's model JSON with the darkfigure version,
+        the settings it was trained with and their hash (``diagnostics/model.json``).
+    settings
+        The settings of this linkage (file, then arguments, over the defaults).
+    trained
+        Whether the model was trained here (``False``: a saved model was applied).
     samples
         Capture-history tables drawn from the match probabilities (``samples=M``).
+    warnings
+        Warnings raised while linking (also issued as :class:`DarkfigureWarning`).
     splink_linker
         The Splink ``Linker`` behind the model, the documented way into Splink's own tools.
     """
@@ -89,11 +93,22 @@ class Linkage:
     records: pd.DataFrame
     pairs: pd.DataFrame
     parameters: pd.DataFrame
-    model: dict[str, Any]
-    threshold: float
-    backend: str
+    model: SavedModel
+    settings: LinkSettings
+    trained: bool = True
     samples: tuple[CaptureHistories, ...] = ()
+    warnings: tuple[str, ...] = ()
     splink_linker: Any = field(default=None, repr=False)
+
+    @property
+    def threshold(self) -> float:
+        """The match probability at or above which two records are linked."""
+        return self.settings.threshold
+
+    @property
+    def backend(self) -> str:
+        """The engine used."""
+        return self.settings.backend
 
     @cached_property
     def lists(self) -> tuple[str, ...]:
@@ -112,7 +127,7 @@ class Linkage:
         return evaluate_linkage(self.records, truth, estimate=estimate)
 
     def to_dict(self) -> dict[str, Any]:
-        """Counts only (JSON-safe)."""
+        """Counts, settings and the model's provenance only (JSON-safe)."""
         sizes = self.records.groupby("person_key").size()
         per_list = self.records.groupby("list_name").agg(
             records=("record_id", "size"), people=("person_key", "nunique")
@@ -130,6 +145,14 @@ class Linkage:
             "threshold": self.threshold,
             "backend": self.backend,
             "samples": len(self.samples),
+            "settings_hash": self.settings.settings_hash(),
+            "model": {
+                "trained": self.trained,
+                "created": self.model.created_text,
+                "settings_hash": self.model.settings_hash,
+                "darkfigure_version": self.model.darkfigure_version,
+            },
+            "warnings": list(self.warnings),
         }
 
     def summary(self) -> Summary:
@@ -144,11 +167,14 @@ class Linkage:
                 ("pairs linked", d["pairs_linked"]),
                 ("threshold", d["threshold"]),
                 ("engine", d["backend"]),
+                ("model", "trained here" if self.trained else f"saved ({d['model']['created']})"),
             ),
+            warnings=self.warnings,
             notes=(
-                "Fellegi–Sunter model trained by EM (Splink); records linked at or above "
-                "the threshold, groups split by average linkage so that chains do not "
-                "merge people.",
+                "Fellegi–Sunter model (Splink), "
+                + ("trained by EM" if self.trained else "applied as saved, without training")
+                + "; records linked at or above the threshold, groups split by average "
+                "linkage so that chains do not merge people.",
             ),
         )
         summary = summary.with_table(
@@ -199,7 +225,7 @@ class Linkage:
         write_atomic(out / "histories.csv", partial(_write_csv, self.histories.to_frame()))
         diag = out / "diagnostics"
         write_atomic(diag / "parameters.csv", partial(_write_csv, self.parameters))
-        write_text_atomic(diag / "model.json", json.dumps(self.model, indent=2))
+        self.model.write(diag / "model.json")
         write_text_atomic(
             diag / "match_weights.vl.json",
             json.dumps(match_weights_chart(self.parameters), indent=2),
@@ -219,27 +245,94 @@ class Linkage:
         return out
 
 
+def _settings_of(
+    settings: LinkSettings | str | os.PathLike[str] | None, **overrides: Any
+) -> LinkSettings:
+    """Arguments over the settings (a file or an object) over the defaults."""
+    if settings is None:
+        settings = LinkSettings()
+    elif not isinstance(settings, LinkSettings):
+        settings = read_link_settings(settings)
+    return settings.with_overrides(**overrides)
+
+
+@dataclass(frozen=True)
+class _Applied:
+    """A saved model to apply and where it came from (for messages)."""
+
+    model: SavedModel
+    source: str
+
+
+def _applied(model: SavedModel | str | os.PathLike[str] | None) -> _Applied | None:
+    if model is None:
+        return None
+    if isinstance(model, SavedModel):
+        return _Applied(model, "the saved model")
+    return _Applied(read_model(model), str(model))
+
+
+def _compares_address(
+    features: pd.DataFrame, settings: LinkSettings, applied: _Applied | None
+) -> bool:
+    """Whether addresses are compared: the saved model decides, else the settings.
+
+    Raises
+    ------
+    SettingsError
+        The addresses must be compared (the saved model does, or ``address: true``) but no
+        list has an ``address`` column.
+    """
+    available = "addr" in features.columns
+    if applied is not None:
+        wanted = applied.model.compares_address()
+        if wanted and not available:
+            raise SettingsError(
+                f"{applied.source}: the model compares addresses, but no list has an address "
+                "column; add the column, or train a model on these lists (without --model)"
+            )
+        return wanted
+    if settings.address is True and not available:
+        raise SettingsError(
+            "address: true, but no list has an address column; add the column, or set address: auto"
+        )
+    return available if settings.address == "auto" else settings.address
+
+
 def link_records(
     records: pd.DataFrame | Sequence[str | os.PathLike[str]],
     *,
-    threshold: float = 0.3,
-    backend: str = "duckdb",
-    samples: int = 0,
-    seed: int = DEFAULT_SEED,
+    settings: LinkSettings | str | os.PathLike[str] | None = None,
+    model: SavedModel | str | os.PathLike[str] | None = None,
+    threshold: float | None = None,
+    backend: str | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Linkage:
     """Link case records within and across lists into people.
+
+    Each option comes from its argument when given (not ``None``), else from ``settings``,
+    else from :class:`LinkSettings`' defaults (threshold 0.3, DuckDB, seed 0, no samples).
 
     Parameters
     ----------
     records
         Records in the record standard (with ``list_name`` and ``record_id``), or paths of
         record files (one list per file unless a ``list_name`` column says otherwise).
+    settings
+        A :class:`LinkSettings`, or the path of a YAML settings file
+        (:func:`read_link_settings`).
+    model
+        A saved model (:class:`SavedModel`, or the path of a ``diagnostics/model.json``) to
+        apply instead of training one: its comparisons, trained m and u and prior score the
+        pairs, so this year's model links next year's lists the same way. A model trained
+        with other settings is applied with a :class:`DarkfigureWarning` naming them.
     threshold
         Match probability at or above which two records are linked, in (0, 1); groups of
         records join only while their average pairwise probability stays at or above it.
     backend
-        ``"duckdb"`` (default, in process) or ``"spark"``.
+        ``"duckdb"`` (in process) or ``"spark"``.
     samples
         Number of capture-history tables to draw from the match probabilities (linkage
         uncertainty for ``darkfigure estimate --histories-samples``).
@@ -257,18 +350,30 @@ def link_records(
     Raises
     ------
     SettingsError
-        A threshold outside (0, 1), an unknown backend, a negative number of samples.
+        Settings that do not validate (a threshold outside (0, 1), an unknown backend, a
+        negative number of samples, an unknown key in the file); a model file that is not a
+        darkfigure model or has a format version this darkfigure does not read; addresses
+        to compare but no address column.
     RecordError
         Unreadable files, missing ``record_id``, duplicate ids within a list.
     LinkError
         The engine failed (its message, which may quote values, is withheld).
     """
-    if not 0 < threshold < 1:
-        raise SettingsError(f"threshold must be between 0 and 1 (exclusive), got {threshold}")
-    if backend not in BACKENDS:
-        raise SettingsError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
-    if samples < 0:
-        raise SettingsError(f"samples must be 0 or more, got {samples}")
+    chosen = _settings_of(
+        settings, threshold=threshold, backend=backend, samples=samples, seed=seed
+    )
+    applied = _applied(model)
+    notes: list[str] = []
+    if applied is not None:
+        differences = applied.model.settings_differences(chosen)
+        if differences:
+            notes.append(
+                f"{applied.source}: the settings differ from those the model was trained with "
+                f"(model → now: {'; '.join(differences)}); the model is applied as saved (the "
+                "training settings are not used), threshold, backend, seed and samples as "
+                "given now"
+            )
+            warnings.warn(notes[-1], DarkfigureWarning, stacklevel=2)
     report = progress or (lambda _: None)
     report("reading records")
     frame = records.copy() if isinstance(records, pd.DataFrame) else read_records(records)
@@ -280,15 +385,25 @@ def link_records(
     frame = frame.reset_index(drop=True)
     report("deriving name keys and comparison fields")
     features = derive_features(frame)
-    scored = score_pairs(features, backend=backend, seed=seed, step=report)
+    scored = score_pairs(
+        features,
+        address=_compares_address(features, chosen, applied),
+        backend=chosen.backend,
+        seed=chosen.seed,
+        prior_recall=chosen.training.prior_recall,
+        max_iterations=chosen.training.max_iterations,
+        em_convergence=chosen.training.em_convergence,
+        model=None if applied is None else applied.model.splink_model,
+        step=report,
+    )
     report("clustering")
-    candidates = components(len(frame), scored.pairs, threshold)
+    candidates = components(len(frame), scored.pairs, chosen.threshold)
     within = score_within(scored.linker, candidates)
     pairs = pd.concat(
         [scored.pairs[["unique_id_l", "unique_id_r", "match_probability", "evidence"]], within],
         ignore_index=True,
     ).drop_duplicates(["unique_id_l", "unique_id_r"])
-    labels = cluster(candidates, pairs, threshold)
+    labels = cluster(candidates, pairs, chosen.threshold)
     # person keys numbered in order of first appearance, so the same input gives the same keys
     _, first = np.unique(labels, return_index=True)
     order = np.argsort(np.argsort(first))
@@ -298,18 +413,22 @@ def link_records(
     frame["cluster_size"] = np.bincount(labels)[labels]
     frame["match_probability"] = np.round(cluster_probability(labels, pairs), 6)
     drawn: tuple[CaptureHistories, ...] = ()
-    if samples:
-        report(f"drawing {samples} capture-history tables")
+    if chosen.samples:
+        report(f"drawing {chosen.samples} capture-history tables")
         drawn = sample_histories(
-            frame["list_name"].astype(str).to_numpy(), scored.pairs, samples, seed=seed
+            frame["list_name"].astype(str).to_numpy(),
+            scored.pairs,
+            chosen.samples,
+            seed=chosen.seed,
         )
     return Linkage(
         frame,
         pairs.reset_index(drop=True),
         scored.parameters,
-        scored.model_json,
-        threshold,
-        backend,
-        drawn,
-        scored.linker,
+        SavedModel.trained(scored.model_json, chosen) if applied is None else applied.model,
+        chosen,
+        trained=applied is None,
+        samples=drawn,
+        warnings=tuple(notes),
+        splink_linker=scored.linker,
     )
