@@ -32,5 +32,6 @@ def test_demo_runs_every_stage_and_shows_the_strongest_assumption(tmp_path: Path
     report = (out / "report.html").read_text(encoding="utf-8")
     assert "How much the answer depends on the strongest assumption" in report
     linked = pd.read_csv(out / "linked" / "records.csv", dtype=str)
-    assert {"citizenship", "entry_permit", "sex"} <= set(linked.columns)
+    assert {"citizenship", "entry_permit", "sex", "age_band"} <= set(linked.columns)
+    assert linked["age_band"].notna().mean() > 0.8  # most records give a birth date or an age
     assert not IDENTITY_COLUMNS & set(linked.columns)

@@ -97,6 +97,31 @@ def test_referral_pathways_are_read_in_list_order() -> None:
     assert lists.referrals(("hotline", "police")) == (("hotline", "police"),)
 
 
+def test_age_bands_come_from_age_or_the_date_of_birth() -> None:
+    import pandas as pd
+
+    from darkfigure.eligibility import AGE_BANDS, age_bands
+
+    frame = pd.DataFrame(
+        {
+            "age": [None, 17, None, None, None, 40],
+            "date_of_birth": ["2005-06-02", None, "2005-05-31", "1999", None, "2005-01-01"],
+            "date_identified": ["2023-06-01"] * 6,
+        }
+    )
+    # A day before the 18th birthday is 17; a given age wins over the date of birth.
+    assert age_bands(frame).tolist()[:4] == ["0-17", "0-17", "18-24", "18-24"]
+    assert pd.isna(age_bands(frame).iloc[4])
+    assert age_bands(frame).iloc[5] == "35+"
+    assert set(age_bands(frame).dropna()) <= set(AGE_BANDS)
+    lists = ListsDescription.from_mapping(
+        {"lists": {"youth": {"sees": {"age_band": ["0-17"]}}, "police": {"sees": "all"}}}
+    )
+    assert lists.levels("age_band") == ("0-17", "other")
+    with pytest.raises(SettingsError, match="unknown code"):
+        ListsDescription.from_mapping({"lists": {"a": {"sees": {"age_band": ["child"]}}}})
+
+
 def test_a_list_missing_from_the_description_is_named() -> None:
     lists = ListsDescription.from_mapping(DOC)
     with pytest.raises(SettingsError, match=r"no entry for list.*shelter"):

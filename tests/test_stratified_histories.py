@@ -103,3 +103,25 @@ def test_only_coded_fields_can_be_covariates(field: str) -> None:
     records = _records([("hotline", "a", "PHL")]).assign(**{field: "x"})
     with pytest.raises(SettingsError, match=f"cannot stratify on {field}"):
         stratify_histories(records, LISTS, covariates=[field])
+
+
+def test_age_band_is_derived_when_the_records_do_not_carry_it() -> None:
+    records = pd.DataFrame(
+        {
+            "list_name": ["A", "B", "A", "C"],
+            "person_key": ["p1", "p1", "p2", "p3"],
+            "age": [15, None, None, None],
+            "date_of_birth": [None, None, "1990-02-01", None],
+            "date_identified": ["2023-03-01"] * 4,
+        }
+    )
+    lists = ListsDescription.from_mapping(
+        {"lists": {name: {"sees": "all"} for name in ("A", "B", "C")}}
+    )
+    table = stratify_histories(records, lists, covariates=["age_band"])
+    assert [s.label for s in table.strata] == ["age_band=0-17", "age_band=25-34"]
+    # p3 (no age, no date of birth) stays open between the bands.
+    assert sorted(table.compatible.sum(axis=1).tolist()) == [1, 1, 2]
+    with pytest.raises(TableError, match="lack age_band"):
+        stratify_histories(records.drop(columns=["age", "date_of_birth"]), lists,
+                           covariates=["age_band"])  # fmt: skip

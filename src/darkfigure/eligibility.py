@@ -44,7 +44,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -52,11 +52,16 @@ from darkfigure.errors import SettingsError
 from darkfigure.records._countries import COUNTRY_CODES
 from darkfigure.records._standard import COLUMNS_BY_NAME, Column
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
+    "AGE_BANDS",
     "OTHER",
     "ListScope",
     "ListsDescription",
     "Stratum",
+    "age_bands",
     "coded_field",
     "coded_fields",
     "read_lists",
@@ -238,9 +243,57 @@ class ListsDescription:
         return out
 
 
+#: Age bands a stratum (``--covariates age_band``) or a scope can use: children apart (under
+#: the Protocol a child needs no means of coercion to be a victim), then the ages the seed
+#: documents single out (young women recruited with false job offers).
+AGE_BANDS = ("0-17", "18-24", "25-34", "35+")
+#: ``age_band`` is derived, not recorded: from ``age``, or from the date of birth at
+#: ``date_identified`` (whole years; a year-only date of birth gives the age reached that year).
+AGE_BAND = Column(
+    "age_band", "code", False, "Age band at date_identified (derived).", codes=AGE_BANDS
+)
+
+
+def age_bands(records: pd.DataFrame) -> pd.Series:
+    """Each record's :data:`AGE_BANDS` entry (``<NA>`` where neither age nor birth is known).
+
+    Reads ``age`` first, then ``date_of_birth`` (ISO, possibly year or year-month only) against
+    ``date_identified``. Linkage calls it before identity fields are dropped, so that the band,
+    which identifies no one, can travel with the links (``records.csv``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"age": [None, 16, None], "date_identified": ["2023-06-01"] * 3,
+    ...                       "date_of_birth": ["1990-07-04", None, "2001"]})
+    >>> age_bands(frame).tolist()
+    ['25-34', '0-17', '18-24']
+    """
+    import numpy as np
+    import pandas as pd
+
+    age = pd.to_numeric(records["age"], errors="coerce") if "age" in records else None
+    years = pd.Series(np.nan, index=records.index) if age is None else age.astype("float64")
+    if {"date_of_birth", "date_identified"} <= set(records.columns):
+        born = records["date_of_birth"].astype("string")
+        seen = pd.to_datetime(records["date_identified"], errors="coerce", format="ISO8601")
+        birth = pd.to_datetime(born.where(born.str.len() == 10), errors="coerce", format="%Y-%m-%d")
+        exact = (seen.dt.year - birth.dt.year) - (
+            (seen.dt.month < birth.dt.month)
+            | ((seen.dt.month == birth.dt.month) & (seen.dt.day < birth.dt.day))
+        )
+        reached = seen.dt.year - pd.to_numeric(born.str.slice(0, 4), errors="coerce")
+        years = years.fillna(exact.astype("float64")).fillna(reached.astype("float64"))
+    bands = pd.cut(years, [-1, 17, 24, 34, 200], labels=list(AGE_BANDS))
+    return bands.astype("string")
+
+
 def coded_field(name: str) -> Column | None:
     """The record-standard column ``name`` if it holds codes a scope or a stratum can use
-    (not an identity field, not free text, dates or ages), else ``None``."""
+    (not an identity field, not free text, dates or ages; the derived ``age_band`` is one),
+    else ``None``."""
+    if name == AGE_BAND.name:
+        return AGE_BAND
     column = COLUMNS_BY_NAME.get(name)
     if column is None or column.identity or column.kind not in _CODED_KINDS:
         return None
@@ -249,7 +302,8 @@ def coded_field(name: str) -> Column | None:
 
 def coded_fields() -> list[str]:
     """Every field :func:`coded_field` accepts, for messages."""
-    return sorted(c.name for c in COLUMNS_BY_NAME.values() if coded_field(c.name) is not None)
+    names = [c.name for c in COLUMNS_BY_NAME.values() if coded_field(c.name) is not None]
+    return sorted([*names, AGE_BAND.name])
 
 
 def _checked_values(fail: Any, where: str, field: Any, values: Any) -> frozenset[str]:

@@ -29,7 +29,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from darkfigure.eligibility import ListsDescription, Stratum, coded_field, coded_fields
+from darkfigure.eligibility import (
+    ListsDescription,
+    Stratum,
+    age_bands,
+    coded_field,
+    coded_fields,
+)
 from darkfigure.errors import SettingsError, TableError
 from darkfigure.histories import CaptureHistories
 
@@ -145,6 +151,13 @@ def stratify_histories(
             f"(one of {', '.join(coded_fields())})"
         )
     fields = (*description.fields, *(c for c in covariates if c not in description.fields))
+    if "age_band" in fields and "age_band" not in records.columns:
+        if not {"age", "date_of_birth"} & set(records.columns):
+            raise TableError(
+                "linked records lack age_band and the age or date_of_birth to derive it from; "
+                "give the records.csv that `darkfigure link` writes (it carries age_band)"
+            )
+        records = records.assign(age_band=age_bands(records))
     missing = sorted({"list_name", "person_key", *fields} - set(records.columns))
     if missing:
         raise TableError(

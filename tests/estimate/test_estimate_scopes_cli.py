@@ -47,6 +47,38 @@ def test_logit_normal_within_the_scopes(world: tuple[Path, Path, int]) -> None:
     assert out["interval"]["lower"] <= out["estimate"] <= out["interval"]["upper"]
 
 
+def test_the_default_says_what_it_was_given(world: tuple[Path, Path, int]) -> None:
+    keyed, lists, _ = world
+    result = runner.invoke(
+        app, ["estimate", "--records", str(keyed), "--lists", str(lists), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    shares = out["diagnostics"]["referral_shares"]
+    assert "ngo_hotline > ngo_shelter" in shares
+    assert all(0 <= v <= 1 for v in shares.values())
+    assert f"the lists' scopes and {len(shares)} referral pathways" in out["method_reason"]
+    words = runner.invoke(app, ["estimate", "--records", str(keyed), "--lists", str(lists)])
+    assert "Referral pathways" in words.stdout
+    plain = runner.invoke(app, ["estimate", "--records", str(keyed), "--json"])
+    assert plain.exit_code == 0, plain.output
+    assert "no lists description" in json.loads(plain.stdout)["method_reason"]
+
+
+def test_age_band_as_a_covariate(world: tuple[Path, Path, int]) -> None:
+    keyed, lists, _ = world
+    result = runner.invoke(
+        app,
+        ["estimate", "--records", str(keyed), "--lists", str(lists), "--covariates",
+         "age_band", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    # 16 eligibility strata, each split by the 4 age bands (a child band included).
+    assert out["diagnostics"]["n_strata"] > 16
+    assert out["interval"]["lower"] <= out["estimate"] <= out["interval"]["upper"]
+
+
 def test_lcmcr_strata_reports_every_stratum(world: tuple[Path, Path, int]) -> None:
     keyed, lists, observed = world
     result = runner.invoke(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from darkfigure._files import write_atomic, write_text_atomic
 from darkfigure._summary import Summary
+from darkfigure.eligibility import age_bands
 from darkfigure.errors import DarkfigureWarning, InputError, SettingsError
 from darkfigure.histories import CaptureHistories, build_histories
 from darkfigure.link._charts import match_weights_chart
@@ -214,13 +215,14 @@ class Linkage:
         out = Path(directory)
         # The records' non-identity fields travel with the links, so that estimation can place
         # people in the lists' scopes (`estimate --records --lists`) and the report can break
-        # totals down by group; identity fields never leave this stage.
+        # totals down by group; identity fields never leave this stage. The age band, derived
+        # here from the date of birth, goes with them: it identifies no one.
         fields = [
             c.name
             for c in COLUMNS
             if not c.identity and c.name in self.records.columns and c.name not in _OUTPUT_COLUMNS
         ]
-        frame = self.records[[*_OUTPUT_COLUMNS, *fields]]
+        frame = self.records[[*_OUTPUT_COLUMNS, *fields]].assign(age_band=age_bands(self.records))
         write_atomic(out / "records.csv", partial(_write_csv, frame))
         write_atomic(out / "histories.csv", partial(_write_csv, self.histories.to_frame()))
         diag = out / "diagnostics"
