@@ -114,3 +114,24 @@ def test_methods_that_cannot_model_referrals_say_so() -> None:
     table = _table(4, SHARES)
     pooled = estimate_population(table, method="main")
     assert any("referral pathways" in w for w in pooled.warnings)
+
+
+def test_a_pathway_no_one_could_take_is_left_out_with_a_warning() -> None:
+    # P sees only Filipinos; a pathway from P to a list that sees only Indonesians is idle.
+    scopes = ListsDescription.from_mapping(
+        {
+            "lists": {
+                "A": {"sees": "all", "refers_to": ["B"]},
+                "B": {"sees": "all"},
+                "C": {"sees": {"citizenship": ["IDN"]}},
+                "P": {"sees": {"citizenship": ["PHL"]}, "refers_to": ["C"]},
+            }
+        }
+    )
+    records = _records(5, SHARES)
+    filipinos = set(records.loc[records["list_name"] == "P", "person_key"])
+    records = records[~((records["list_name"] == "C") & records["person_key"].isin(filipinos))]
+    table = stratify_histories(records, scopes, lists=("A", "B", "C", "P"))
+    fit = LogitNormal().fit(table).estimate_
+    assert list(fit.diagnostics["referral_shares"]) == ["A > B"]
+    assert any("pathway P > C was left out" in w for w in fit.warnings)

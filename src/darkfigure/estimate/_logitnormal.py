@@ -21,9 +21,10 @@ caught by *j* directly (if *j* can see them):
 The shares ``r_kj`` are estimated with everything else. Referrals are what makes a hotline and
 a shelter overlap more than their capture rates imply; without them that excess overlap reads
 as "almost everyone has been seen" and every estimate falls short (issue 9's coverage study).
-The shares are identified because heterogeneity raises every pair of lists' overlap, a referral
-only its own pair's, and only in one direction in time's order of the pathways. People on no
-list were referred by no one, so ``P0`` keeps its form.
+The shares are identified because heterogeneity raises the overlap of every pair of lists, a
+referral only that of its own pair. People on no list were referred by no one, so ``P0`` keeps
+its form. A pathway that no observed person could have taken (no one on the source is in a
+stratum the target sees) has no information about its share: it is left out, with a warning.
 
 ``sigma`` is the spread of visibility between people the records cannot tell apart: the
 strongest assumption of every estimate, since people no list has seen are, by construction,
@@ -94,6 +95,7 @@ class _Data:
     firsts: npt.NDArray[np.intp]  # (C,): where each cell's pairs start (for ``reduceat``)
     labels: tuple[str, ...]
     pathways: tuple[tuple[str, str], ...]  # (R,) declared referrals (source, target)
+    idle_pathways: tuple[tuple[str, str], ...]  # declared, but no observed person could take
     # Entries (pair, target list) whose people may have been referred onto the target: the
     # target sees the pair's stratum and a declared source of it is on the pair's history.
     entry_pair: npt.NDArray[np.intp]  # (T,)
@@ -123,12 +125,15 @@ class _Data:
         column = {name: j for j, name in enumerate(table.lists)}
         source = np.array([column[a] for a, _ in pathways], dtype=np.intp)
         target = np.array([column[b] for _, b in pathways], dtype=np.intp)
+        seen_in = patterns[cell] * eligible[stratum]  # lists outside the stratum are ignored
         # (P, J, R): pathway r can have brought pair p's people onto list j.
         leads = (
-            patterns[cell][:, source][:, None, :]
+            seen_in[:, source][:, None, :]
             * (target[None, :] == np.arange(len(table.lists))[:, None])[None, :, :]
             * eligible[stratum][:, :, None]
         )
+        used = leads.any(axis=(0, 1))
+        leads = leads[:, :, used]
         entry_pair, entry_list = np.nonzero(leads.any(axis=2))
         return cls(
             lists=table.lists,
@@ -137,10 +142,11 @@ class _Data:
             eligible=eligible,
             cell=cell,
             stratum=stratum,
-            seen_in=patterns[cell] * eligible[stratum],
+            seen_in=seen_in,
             firsts=np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]]),
             labels=labels,
-            pathways=pathways,
+            pathways=tuple(pair for pair, u in zip(pathways, used, strict=True) if u),
+            idle_pathways=tuple(pair for pair, u in zip(pathways, used, strict=True) if not u),
             entry_pair=entry_pair,
             entry_list=entry_list,
             entry_seen=patterns[cell[entry_pair], entry_list],
@@ -464,6 +470,11 @@ class LogitNormal:
                 f"logit-normal: the spread of visibility reached its bound ({MAX_SIGMA}); the "
                 "estimate is driven by the assumption, not the data"
             )
+        found.extend(
+            f"logit-normal: the referral pathway {a} > {b} was left out: no one on {a} is in a "
+            f"group {b} can see, so the data say nothing about it"
+            for a, b in data.idle_pathways
+        )
         found.extend(getattr(table, "notes", ()))
         spread = "estimated" if self.sigma is None else self.sigma
         strata = "1 stratum" if len(data.labels) == 1 else f"{len(data.labels)} strata"
