@@ -39,18 +39,21 @@ def test_two_seeds_give_the_same_links(
     u_first, u_second = (x.parameters["u"].to_numpy() for x in (first, second))
     assert not np.allclose(u_first, u_second, rtol=1e-3)
     # ... but the rare agreements are counted over all pairs: same phone, document or date of
-    # birth by chance within two pairs of each other (before: 170 vs 2 pairs for seeds 1, 2,
-    # when one seed's u re-estimate failed and kept the sample's count of true matches).
+    # birth by chance within three pairs of each other (before: 170 vs 2 pairs for seeds 1, 2,
+    # when one seed's u re-estimate failed and kept the sample's count of true matches). What
+    # remains is the seed's effect on the matches expected among those pairs, which the count
+    # subtracts: 1.54 pairs for "same phone", 2.07 since names that look Chinese are read as
+    # Chinese whatever the citizenship says (2026-11-22; same links, F1 0.991 -> 0.997).
     everything = records * (records - 1) / 2
     rare = first.parameters["level"].isin(["same", "same date"]) & first.parameters[
         "comparison"
     ].isin(["phone", "document", "birth"])
     assert rare.sum() == 3
-    assert np.abs(u_first[rare] - u_second[rare]).max() * everything <= 2
+    assert np.abs(u_first[rare] - u_second[rare]).max() * everything <= 3
     # The links are the same (before: one pair apart), and good.
     assert _linked_pairs(first) == _linked_pairs(second)
     f1 = [x.evaluate(small_truth, estimate=False).f1 for x in (first, second)]
-    assert min(f1) > 0.98  # measured 2026-11-22: 0.991 for seeds 1 to 4 (before: 0.988-0.991)
+    assert min(f1) > 0.98  # measured 2026-11-22: 0.991 for seeds 1 to 4, 0.997 since 13:50 UTC
 
 
 def test_cli_default_seed_is_the_library_default() -> None:

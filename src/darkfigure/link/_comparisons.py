@@ -124,8 +124,14 @@ class HongKongNameComparison(ComparisonCreator):
             CustomLevel(
                 f"{a} = {la} AND {b} = {lb} AND least({la}, {lb}) >= 2", "all syllables agree"
             ),
+            # Strictly shorter: the agreeing syllables are counted against the other name's
+            # keys, not matched one to one, so a name with a repeated syllable (``Rosalie
+            # Pascual Pascual``) would otherwise sit "within" one that differs in a name
+            # (``Rosalie Gonzales Pascual``).
             CustomLevel(
-                f"({a} = {la} OR {b} = {lb}) AND least({a}, {b}) >= 2", "one name within the other"
+                f"(({a} = {la} AND {la} < {lb}) OR ({b} = {lb} AND {lb} < {la})) "
+                f"AND least({a}, {b}) >= 2",
+                "one name within the other",
             ),
             CustomLevel(
                 f"({fa} >= {la} AND {fb} >= {lb} AND least({la}, {lb}) >= 2) OR "

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from darkfigure.link._hknames import name_keys, name_tokens
+from darkfigure.link._hknames import foreign_words, looks_chinese, name_keys, name_tokens
 from darkfigure.link._names_other import CHINESE_CITIZENSHIPS, canonical_token, clean_parts
 from darkfigure.records import normalise_countries, normalise_date, normalise_phone, normalise_sex
 
@@ -154,11 +154,24 @@ def _citizenship(text: str) -> str | None:
 def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ...]:
     family, given, full, zh, alias, citizenship = row
     parts = [p for p in (family, given) if p] or ([full] if full else [])
-    chinese = bool(zh) or not citizenship or citizenship in CHINESE_CITIZENSHIPS
-    parts = clean_parts(parts) if chinese else clean_parts([p.replace("-", "") for p in parts])
-    keys = name_keys(
-        parts, zh, chinese=chinese, canonical=canonical_token, ambiguous=not zh and not citizenship
+    # Without citizenship or characters a name is read as Chinese too, unless two or more of
+    # its words are not Chinese syllables (``Ma. Luisa S. Bautista``): read as syllables, such a
+    # name's words split (luisa -> lui + sa) and it no longer agrees with itself elsewhere.
+    chinese = (
+        bool(zh)
+        or citizenship in CHINESE_CITIZENSHIPS
+        or (not citizenship and foreign_words(clean_parts(parts)) < 2)
     )
+    # A name that reads as Chinese on a record that gives another citizenship (a citizenship
+    # recorded wrongly, or a person of Chinese descent with another passport) is read both
+    # ways, so that it meets the same name on the lists that read it as Chinese.
+    foreign_chinese = not chinese and looks_chinese(clean_parts(parts))
+    chinese = chinese or foreign_chinese
+    parts = clean_parts(parts) if chinese else clean_parts([p.replace("-", "") for p in parts])
+    # Chinese or not is uncertain (no citizenship, or one that contradicts a Chinese-looking
+    # name): the syllables' readings and the whole spellings are both keys.
+    ambiguous = not zh and (not citizenship or foreign_chinese)
+    keys = name_keys(parts, zh, chinese=chinese, canonical=canonical_token, ambiguous=ambiguous)
     nested = [sorted(k) for k in keys]
     flat = sorted({k for ks in keys for k in ks})
     long = sorted({k for ks in keys if len(ks) == 1 for k in ks if len(k) >= 4})
@@ -171,12 +184,16 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
                 for b in keys[j]:
                     pairs.add(f"{a}|{b}" if a <= b else f"{b}|{a}")
     # Also-known-as keys: the aliases, and a one-word name (a nickname or working name), so
-    # that a hotline's "Ploy" meets the police file that noted the alias "Ploy".
+    # that a hotline's "Ploy" meets the police file that noted the alias "Ploy". An alias on a
+    # record that gives no citizenship keeps its whole spelling too ("Wati", not only wa + ti),
+    # or it would never meet the same working name on a record that says Indonesia.
     aka = {
         k
         for a in alias.split(";")
         if a.strip()
-        for ks in name_keys(clean_parts([a]), chinese=chinese, canonical=canonical_token)
+        for ks in name_keys(
+            clean_parts([a]), chinese=chinese, canonical=canonical_token, ambiguous=ambiguous
+        )
         for k in ks
     }
     if len(keys) == 1:

@@ -28,8 +28,10 @@ from functools import cache, lru_cache
 __all__ = [
     "NameKeys",
     "char_keys",
+    "foreign_words",
     "hk_spellings",
     "is_han",
+    "looks_chinese",
     "name_keys",
     "name_tokens",
     "romanised_keys",
@@ -366,6 +368,56 @@ def segment(token: str) -> tuple[str, ...]:
     return result
 
 
+@cache
+def _surname_spellings() -> frozenset[str]:
+    """Every pinyin and Hong Kong spelling of the common surname characters."""
+    out: set[str] = set()
+    for ch in _SURNAME_CHARS:
+        out |= char_keys(ch, surname=True)
+        for jp in _jyutping_readings(_traditional(ch)):
+            out |= hk_spellings(jp)
+    return frozenset(out)
+
+
+def foreign_words(romanised: Iterable[str]) -> int:
+    """How many words of a romanised name are neither a Chinese syllable nor a run of them.
+
+    Examples
+    --------
+    >>> foreign_words(["Chan", "Siu Mei Mandy"]), foreign_words(["Maria Luisa Bautista"])
+    (1, 2)
+    """
+    return sum(1 for t in name_tokens(romanised) if not (is_syllable(t) or len(segment(t)) > 1))
+
+
+def looks_chinese(romanised: Iterable[str]) -> bool:
+    """Whether a romanised name reads as a Chinese name whatever the record's citizenship says.
+
+    Two or more words, the first or the last a common Chinese surname (pinyin or Hong Kong
+    spelling), and every other word a Chinese syllable or a run of them, but for at most one
+    (an English given name: ``YEUNG KEI CHING WINNIE``). Lists get citizenship wrong, and
+    people of Chinese descent hold other passports; their names are still pinyin or Cantonese.
+
+    Examples
+    --------
+    >>> looks_chinese(["Zeng", "Hong Feng"]), looks_chinese(["YEUNG", "KEI CHING WINNIE"])
+    (True, True)
+    >>> looks_chinese(["Santos", "Maria Cristina"]), looks_chinese(["Siti"])
+    (False, False)
+    """
+    tokens = name_tokens(romanised)
+    if len(tokens) < 2:
+        return False
+    surnames = _surname_spellings()
+    for surname, rest in ((tokens[0], tokens[1:]), (tokens[-1], tokens[:-1])):
+        if surname not in surnames:
+            continue
+        other = foreign_words(rest)
+        if other <= 1 and other < len(rest):
+            return True
+    return False
+
+
 _AH = {"ah", "a", "aa"}
 _TOKEN = re.compile(r"[a-z]+")
 
@@ -415,10 +467,11 @@ def name_keys(
         Token -> canonical spelling for tokens that are not Chinese syllables (the other-name
         normalisers: ``iuliia`` -> ``yulya``); applied to every token when ``chinese`` is false.
     ambiguous
-        Nothing says whether the name is Chinese (no citizenship, no characters): a token that
-        splits into syllables (``Yuliani`` -> yu, lia, ni; ``Rina`` -> ri, na) also keeps its
-        whole (canonical) spelling as a key of its first syllable, so that it still meets the
-        same name read whole on a record that gives a non-Chinese citizenship.
+        Nothing says whether the name is Chinese (no citizenship, no characters), or the
+        citizenship says it is not but the name looks Chinese (:func:`looks_chinese`): a token
+        read as syllables (``Yuliani`` -> yu, lia, ni; ``Rina`` -> ri, na; ``Ngo``) also keeps
+        its whole (canonical) spelling as a key of its first syllable, so that it still meets
+        the same name read whole on a record that gives a non-Chinese citizenship.
 
     Notes
     -----
@@ -445,7 +498,7 @@ def name_keys(
         pieces = segment(token) if chinese else (token,)
         if chinese and (len(pieces) > 1 or is_syllable(token)):
             syllables = [romanised_keys(p) for p in pieces]
-            if ambiguous and len(pieces) > 1:
+            if ambiguous:
                 syllables[0] = syllables[0] | {canonical(token) if canonical else token}
             roman.extend(syllables)
         else:

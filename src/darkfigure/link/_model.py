@@ -476,6 +476,10 @@ def components(n: int, pairs: pd.DataFrame, threshold: float) -> npt.NDArray[np.
 #: that differ are two people, however well a third record fits both.
 CONFLICT_WEIGHT = -10.0
 
+#: A link at or above this probability joins two groups before average linkage does, when no
+#: pair across them has evidence against a match (see :func:`_average_linkage`).
+CERTAIN = 0.99
+
 
 def cluster(
     labels: npt.NDArray[np.int64], pairs: pd.DataFrame, threshold: float, *, max_size: int = 400
@@ -487,7 +491,8 @@ def cluster(
     pair scored (``pairs`` must include them, see :func:`score_within`; a pair absent counts as
     probability 0), groups are merged best first, only while their *average* pairwise match
     probability is at least ``threshold``, and never across a pair whose ``evidence`` column
-    is below :data:`CONFLICT_WEIGHT`.
+    is below :data:`CONFLICT_WEIGHT`; near-certain links are taken first (see
+    :func:`_average_linkage`).
     """
     sizes = np.bincount(labels)
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
@@ -508,7 +513,7 @@ def cluster(
             "r": right[inside],
             "c": labels[left[inside]],
             "p": pairs["match_probability"].to_numpy()[inside],
-            "veto": evidence[inside] < CONFLICT_WEIGHT,
+            "e": evidence[inside],
         }
     )
     for _, group in frame.groupby("c", sort=False):
@@ -518,37 +523,84 @@ def cluster(
         j = position[group["r"]].to_numpy()
         probability = np.zeros((len(ids), len(ids)))
         probability[i, j] = probability[j, i] = group["p"].to_numpy()
-        veto = np.zeros((len(ids), len(ids)), dtype=bool)
-        veto[i, j] = veto[j, i] = group["veto"].to_numpy()
-        sub = _average_linkage(probability, veto, threshold)
+        # NaN: a pair not scored, which neither vetoes nor vouches for a join.
+        pair_evidence = np.full((len(ids), len(ids)), np.nan)
+        pair_evidence[i, j] = pair_evidence[j, i] = group["e"].to_numpy()
+        sub = _average_linkage(probability, pair_evidence, threshold)
         out[ids] = next_label + sub
         next_label += int(sub.max()) + 1
     return np.asarray(np.unique(out, return_inverse=True)[1], dtype=np.int64)
 
 
 def _average_linkage(
-    probability: npt.NDArray[np.float64], veto: npt.NDArray[np.bool_], threshold: float
+    probability: npt.NDArray[np.float64], evidence: npt.NDArray[np.float64], threshold: float
 ) -> npt.NDArray[np.int64]:
-    """Agglomerate records, best average first, while the average is at least ``threshold``
-    and no vetoed pair would be joined; a group label per record.
+    """Agglomerate records into groups; a group label per record.
+
+    First, groups joined by a link of probability :data:`CERTAIN` or more (a shared phone and
+    name) merge, strongest link first, when no pair across them has evidence (match weight
+    without the prior) below zero. Such a record often meets the rest of its person's group
+    only through a weak name agreement (a hotline's ``Sutinah`` with a phone, against the
+    documented ``SUTINAH`` records without one): evidence for a match, too little against the
+    prior, and the average would keep it out although its link to one member is certain.
+    Then groups merge best average first while the average is at least ``threshold``. No
+    merge ever joins a pair whose evidence is below :data:`CONFLICT_WEIGHT`. ``evidence`` is
+    NaN for a pair not scored.
 
     Examples
     --------
     >>> p = np.array([[0, .9, .9], [.9, 0, .0], [.9, .0, 0]])
-    >>> _average_linkage(p, np.zeros((3, 3), bool), 0.5).tolist()
+    >>> e = np.zeros((3, 3))
+    >>> _average_linkage(p, e, 0.5).tolist()
     [0, 0, 1]
-    >>> _average_linkage(p, np.zeros((3, 3), bool), 0.3).tolist()
+    >>> _average_linkage(p, e, 0.3).tolist()
     [0, 0, 0]
-    >>> veto = np.zeros((3, 3), bool); veto[1, 2] = veto[2, 1] = True
-    >>> _average_linkage(p, veto, 0.3).tolist()
+    >>> e[1, 2] = e[2, 1] = -20.0
+    >>> _average_linkage(p, e, 0.3).tolist()
     [0, 0, 1]
+
+    Record 0 is certain to be record 1 and weakly like 2, 3 and 4, which are one person with 1
+    (average 0.29 to their group): it joins, unless a pair has evidence against.
+
+    >>> p = np.full((5, 5), 1.0); p[0, 1:] = p[1:, 0] = [.999, .05, .05, .05]
+    >>> e = np.full((5, 5), 5.0)
+    >>> _average_linkage(p, e, 0.3).tolist()
+    [0, 0, 0, 0, 0]
+    >>> e[0, 4] = e[4, 0] = -1.0
+    >>> _average_linkage(p, e, 0.3).tolist()
+    [0, 1, 1, 1, 1]
     """
     k = len(probability)
     sums = probability.copy()
     counts = np.ones(k)
-    veto = veto.copy()
+    veto = evidence < CONFLICT_WEIGHT  # NaN compares False
+    # The strongest link and the weakest evidence between groups, for the certain links.
+    strongest = probability.copy()
+    weakest = np.where(np.isnan(evidence), -np.inf, evidence)
     active = np.ones(k, dtype=bool)
     label = np.arange(k)
+
+    def merge(a: int, b: int) -> None:
+        sums[a] += sums[b]
+        sums[:, a] = sums[a]
+        counts[a] += counts[b]
+        strongest[a] = np.maximum(strongest[a], strongest[b])
+        strongest[:, a] = strongest[a]
+        weakest[a] = np.minimum(weakest[a], weakest[b])
+        weakest[:, a] = weakest[a]
+        veto[a] |= veto[b]
+        veto[:, a] = veto[a]
+        active[b] = False
+        label[label == b] = a
+
+    while True:
+        score = np.where(weakest >= 0.0, strongest, -1.0)
+        score[~active[:, None] | ~active[None, :]] = -1.0
+        np.fill_diagonal(score, -1.0)
+        a, b = np.unravel_index(int(np.argmax(score)), score.shape)
+        if score[a, b] < CERTAIN:
+            break
+        merge(int(a), int(b))
     while True:
         average = sums / np.outer(counts, counts)
         average[veto | ~active[:, None] | ~active[None, :]] = -1.0
@@ -556,13 +608,7 @@ def _average_linkage(
         a, b = np.unravel_index(int(np.argmax(average)), average.shape)
         if average[a, b] < threshold:
             break
-        sums[a] += sums[b]
-        sums[:, a] = sums[a]
-        counts[a] += counts[b]
-        veto[a] |= veto[b]
-        veto[:, a] = veto[a]
-        active[b] = False
-        label[label == b] = a
+        merge(int(a), int(b))
     return np.asarray(np.unique(label, return_inverse=True)[1], dtype=np.int64)
 
 
