@@ -42,7 +42,7 @@ _DEFAULT_REASON = (
     "the lists' scopes and referral pathways, its 95% intervals held the truth in 93-98% of "
     "replicates in every scenario (people who differ in visibility, lists that see part of the "
     "population, organisations that refer people to each other, all at once), at median "
-    "errors of +1% to +12%, and 95-97% with darkfigure's own linkage; it shows how much the "
+    "errors of +1% to +12%, and 94-97% with darkfigure's own linkage; it shows how much the "
     "answer depends on the spread of visibility "
     "(--compare). See docs/estimation.md, 'Choosing the default'."
 )
