@@ -46,8 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from darkfigure._yaml import parse_yaml
 from darkfigure.errors import SettingsError
 from darkfigure.records._countries import COUNTRY_CODES
 from darkfigure.records._standard import COLUMNS_BY_NAME, Column
@@ -333,10 +332,5 @@ def read_lists(path: str | os.PathLike[str]) -> ListsDescription:
         text = source.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SettingsError(f"{source}: cannot read the lists description ({exc})") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "somewhere"
-        raise SettingsError(f"{source}: not valid YAML ({where})") from None
+    doc = parse_yaml(text, str(source), SettingsError)
     return ListsDescription.from_mapping(doc, source=str(source))

@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, TypeVar
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -36,6 +35,7 @@ from splink import __version__ as splink_version
 
 from darkfigure import __version__
 from darkfigure._files import write_text_atomic
+from darkfigure._yaml import parse_yaml
 from darkfigure.errors import SettingsError
 from darkfigure.link._engine import Backend
 from darkfigure.link._model import DEFAULT_SEED, EM_CONVERGENCE, MAX_ITERATIONS, PRIOR_RECALL
@@ -225,12 +225,7 @@ def read_link_settings(path: str | os.PathLike[str]) -> LinkSettings:
     """
     source = str(path)
     text = _read_text(path, "settings file")
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise SettingsError(f"{source}: not valid YAML{where}") from None
+    document = parse_yaml(text, source, SettingsError)
     if document is None:
         document = {}
     if not isinstance(document, dict):

@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from darkfigure._yaml import parse_yaml
 from darkfigure.errors import ScenarioError
 from darkfigure.simulate import _codes as codes
 
@@ -528,12 +529,7 @@ def _read(
         text = entry.read_text(encoding="utf-8")
         source = f"{source}.yaml"
         base_dir = None
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark is not None else ""
-        raise ScenarioError(f"{source}: not valid YAML{where}") from error
+    document = parse_yaml(text, source, ScenarioError)
     if not isinstance(document, dict):
         raise ScenarioError(f"{source}: the scenario must be a YAML mapping")
     parent = document.pop("extends", None)
