@@ -19,6 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from splink import Linker, SettingsCreator, block_on
 
+from darkfigure.link._blocking import LARGE, blocking_rules, capped_block_keys
 from darkfigure.link._comparisons import all_comparisons
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
@@ -28,7 +29,6 @@ __all__ = [
     "MAX_ITERATIONS",
     "PRIOR_RECALL",
     "Scored",
-    "blocking_rules",
     "cluster",
     "cluster_probability",
     "score_pairs",
@@ -50,64 +50,13 @@ DEFAULT_SEED = 0
 #: date of birth) are taken to find when the prior is estimated.
 PRIOR_RECALL = 0.6
 
+#: Pairs an EM session samples on large inputs (m needs far fewer; each pair costs a full
+#: comparison, and there are four sessions).
+EM_PAIRS = 1e6
+
 #: Iteration limit and convergence tolerance of each EM session (Splink's own defaults).
 MAX_ITERATIONS = 25
 EM_CONVERGENCE = 1e-4
-
-#: Above this many records the blocking rules tighten (block sizes grow with the input, and the
-#: pairs they propose with its square).
-LARGE = 50_000
-
-
-def blocking_rules(*, address: bool = False, large: bool = False) -> list[Any]:
-    """Rules that propose candidate pairs (their union is scored).
-
-    A shared phone, document or full date of birth; any two syllables agreeing in any spelling
-    (``nm_pairs`` holds every pair of syllable keys, exploded); and, for one-syllable names
-    (``Ah Mei``) and names with typos, one shared key with the same implied birth year; an
-    alias or nickname shared with the same birth year or citizenship. With an address: the same
-    address, or one shared name key (or the first three letters of a long name token) and one
-    shared address token, or any three address tokens shared (typos in the name and in the
-    rest of the address: 12 of the 5,000 FEBRL4 matches are found by this rule alone).
-
-    ``large`` (more than :data:`LARGE` records) replaces the name rules that grow fastest:
-    two agreeing syllables must come with the same implied birth year, or three must agree;
-    one agreeing syllable needs the same birth year and month.
-    """
-    name_rules = (
-        [
-            block_on("nm_pairs", "by_hi", arrays_to_explode=["nm_pairs"]),
-            block_on("nm_pairs", "by_lo", arrays_to_explode=["nm_pairs"]),
-            block_on("nm_triples", arrays_to_explode=["nm_triples"]),
-            block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
-            block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
-        ]
-        if large
-        else [
-            block_on("nm_pairs", arrays_to_explode=["nm_pairs"]),
-            block_on("nm_flat", "by_hi", arrays_to_explode=["nm_flat"]),
-            block_on("nm_flat", "by_lo", arrays_to_explode=["nm_flat"]),
-            block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
-            block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
-            block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
-        ]
-    )
-    return [
-        block_on("phone"),
-        block_on("document"),
-        block_on("dob"),
-        block_on("nm_flat", "dob_y", "dob_m", arrays_to_explode=["nm_flat"]),
-        *name_rules,
-    ] + (
-        [
-            block_on("addr"),
-            block_on("nm_flat", "addr_tokens", arrays_to_explode=["nm_flat", "addr_tokens"]),
-            block_on("nm_prefix", "addr_tokens", arrays_to_explode=["nm_prefix", "addr_tokens"]),
-            block_on("addr_triples", arrays_to_explode=["addr_triples"]),
-        ]
-        if address
-        else []
-    )
 
 
 def _settings(*, address: bool, large: bool) -> SettingsCreator:
@@ -162,7 +111,7 @@ def _train_m(linker: Any, n: int) -> None:
     for level in _levels(linker):
         level._trained_m_probabilities = []  # a new round replaces the previous one
     for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
-        _em_session(linker, rule, max_pairs=2e6 if n > LARGE else None)
+        _em_session(linker, rule, max_pairs=EM_PAIRS if n > LARGE else None)
 
 
 def _train_em(linker: Any, rule: Any, **options: Any) -> None:
@@ -284,17 +233,41 @@ def _train_u_on_random_pairs(linker: Any, sampled: float) -> None:
 EXACT_LEVELS = (("phone", "phone"), ("document", "document"), ("birth", "dob"))
 
 
-def _count_u_on_all_pairs(linker: Any, features: pd.DataFrame) -> None:
+def _exact_level_pairs(linker: Any, table: Any, *, large: bool) -> pd.DataFrame:
+    """The pairs scored at or above :data:`FLOOR` among those that agree on an exact level.
+
+    On small inputs every such pair is a candidate (each level is a blocking rule). On large
+    inputs the date-of-birth blocks are capped, and the pairs sharing a date of birth run to
+    tens of millions, nearly all non-matches: only those that also share a name key are
+    scored (the matches among the rest add nothing measurable to the sum).
+    """
+    if not large:
+        pairs: pd.DataFrame = linker.inference.predict(
+            threshold_match_probability=FLOOR
+        ).as_pandas_dataframe()
+        return pairs
+    settings = SettingsCreator.from_path_or_dict(linker.misc.save_model_to_json())
+    settings.blocking_rules_to_generate_predictions = [
+        block_on("phone"),
+        block_on("document"),
+        block_on("nm_flat", "dob", arrays_to_explode=["nm_flat"]),
+    ]
+    exact = Linker(table, settings, log_level=None)
+    predictions = exact.inference.predict(threshold_match_probability=FLOOR)
+    return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call,no-any-return]
+
+
+def _count_u_on_all_pairs(linker: Any, table: Any, features: pd.DataFrame) -> None:
     """u of "same phone", "same document" and "same date of birth" from all pairs, not a sample.
 
     These levels are rare (a few dozen non-matching pairs among millions), so on a sample of
     a million pairs their u rests on a handful of pairs and moved by a factor of two with the
     sampling seed (on hk-default seed 2 "same phone" weighed 16.4 to 17.8 bits across seeds).
-    Every pair that agrees on one of them is a candidate pair (each is a blocking rule), so
-    the current model scores them all: u = (pairs that agree − their summed match
-    probability) / (all pairs − all matches expected), at least half a pair.
+    The pairs that agree are counted from the values, and the current model scores those
+    that can be matches (:func:`_exact_level_pairs`): u = (pairs that agree − their summed
+    match probability) / (all pairs − all matches expected), at least half a pair.
     """
-    pairs = linker.inference.predict(threshold_match_probability=FLOOR).as_pandas_dataframe()
+    pairs = _exact_level_pairs(linker, table, large=len(features) > LARGE)
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     probability = pairs["match_probability"].to_numpy(dtype=float)
@@ -358,15 +331,18 @@ def _train(
     report("estimating u")
     with engine_errors("estimating u by random sampling"):
         linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=seed)
-    report("EM training")
     with engine_errors("training by expectation maximisation"):
+        report("EM training: m")
         _train_m(linker, n)
         # The random pairs that estimated u include true matches; on lists this small
         # they are as common as chance agreement on a phone or document. Take them out
         # (with the trained prior and m) and train m again against the corrected u.
+        report("EM training: u without the matches")
         _train_u_on_random_pairs(linker, min(sampled, everything))
         _hold_vanishing_m(linker)
-        _count_u_on_all_pairs(linker, features)
+        report("EM training: u of the exact levels")
+        _count_u_on_all_pairs(linker, table, features)
+        report("EM training: m again")
         _train_m(linker, n)
     return linker
 
@@ -425,6 +401,10 @@ def score_pairs(
         The engine failed (its own message is withheld).
     """
     report = step or (lambda _: None)
+    large = len(features) > LARGE
+    if large:
+        report("building capped blocks")
+        features = capped_block_keys(features)
     with quiet_splink():
         db_api = make_db_api(backend)
         if model is None:
@@ -440,7 +420,7 @@ def score_pairs(
             )
         else:
             report("loading the saved model")
-            settings = _saved_settings(model, address=address, large=len(features) > LARGE)
+            settings = _saved_settings(model, address=address, large=large)
             with engine_errors("loading the saved model"):
                 table = db_api.register(features, dataset_display_name="records")
                 linker = Linker(table, settings, log_level=None)

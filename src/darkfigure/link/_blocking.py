@@ -1,0 +1,166 @@
+"""Which pairs of records are scored: the blocking rules, and capped blocks on large inputs.
+
+On lists of a few thousand records the rules can be generous (any two agreeing syllables in
+any spelling). Blocks grow with the input and the pairs they propose with its square: on a
+million records the same name pair and birth year is shared by hundreds of people, and such a
+block alone proposes more pairs than can be scored. Above :data:`LARGE` records each name
+and birth rule therefore builds its own keys (:func:`capped_block_keys`): a block of more than
+:data:`BLOCK_CAP` records is split by a further field (birth month, citizenship, birth year),
+and a block still too big is left out, so the pairs proposed grow linearly with the input. A
+pair inside a left-out block can still be proposed by a phone, a document or another rule;
+one that is not has no evidence the model could tell from hundreds of namesakes anyway.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from splink import block_on
+
+__all__ = ["BLOCK_CAP", "LARGE", "blocking_rules", "capped_block_keys"]
+
+#: Above this many records the name and birth rules use capped blocks.
+LARGE = 50_000
+
+#: Most records a block may hold on large inputs before it is split by a further field.
+BLOCK_CAP = 25
+
+#: The column of capped block keys (every capped rule's keys, each tagged with its rule).
+CAPPED = "blk_capped"
+
+
+@dataclass(frozen=True)
+class _CappedRule:
+    """Records share a block when they agree on every one of ``columns`` (list columns: on
+    any one element); an over-full block is split by ``split`` and dropped if still too big."""
+
+    tag: str
+    columns: tuple[str, ...]
+    split: str
+
+
+#: The rules that are capped on large inputs (phone and document blocks stay whole: they
+#: are identifiers, and their blocks are small).
+_CAPPED_RULES = (
+    _CappedRule("dob", ("dob",), "citizenship"),
+    _CappedRule("nym", ("nm_flat", "dob_y", "dob_m"), "citizenship"),
+    _CappedRule("nph", ("nm_pairs", "by_hi"), "dob_m"),
+    _CappedRule("npl", ("nm_pairs", "by_lo"), "dob_m"),
+    _CappedRule("n3", ("nm_triples",), "by_hi"),
+    _CappedRule("akh", ("nm_aka", "by_hi"), "citizenship"),
+    _CappedRule("akl", ("nm_aka", "by_lo"), "citizenship"),
+)
+
+_LISTS = ("nm_pairs", "nm_triples", "nm_flat", "nm_aka")
+
+
+def blocking_rules(*, address: bool = False, large: bool = False) -> list[Any]:
+    """Rules that propose candidate pairs (their union is scored).
+
+    A shared phone, document or full date of birth; any two syllables agreeing in any spelling
+    (``nm_pairs`` holds every pair of syllable keys, exploded); and, for one-syllable names
+    (``Ah Mei``) and names with typos, one shared key with the same implied birth year; an
+    alias or nickname shared with the same birth year or citizenship. With an address: the same
+    address, or one shared name key (or the first three letters of a long name token) and one
+    shared address token, or any three address tokens shared (typos in the name and in the
+    rest of the address: 12 of the 5,000 FEBRL4 matches are found by this rule alone).
+
+    ``large`` (more than :data:`LARGE` records): a shared phone or document, or a shared
+    capped block key (the features must then have the column :func:`capped_block_keys` adds):
+    the same date of birth; a name key with the same birth year and month; two agreeing
+    syllables with the same implied birth year; three agreeing syllables; an alias with the
+    same birth year.
+    """
+    if large:
+        name_rules = [block_on(CAPPED, arrays_to_explode=[CAPPED])]
+    else:
+        name_rules = [
+            block_on("dob"),
+            block_on("nm_flat", "dob_y", "dob_m", arrays_to_explode=["nm_flat"]),
+            block_on("nm_pairs", arrays_to_explode=["nm_pairs"]),
+            block_on("nm_flat", "by_hi", arrays_to_explode=["nm_flat"]),
+            block_on("nm_flat", "by_lo", arrays_to_explode=["nm_flat"]),
+            block_on("nm_aka", "by_hi", arrays_to_explode=["nm_aka"]),
+            block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
+            block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
+        ]
+    return [
+        block_on("phone"),
+        block_on("document"),
+        *name_rules,
+    ] + (
+        [
+            block_on("addr"),
+            block_on("nm_flat", "addr_tokens", arrays_to_explode=["nm_flat", "addr_tokens"]),
+            block_on("nm_prefix", "addr_tokens", arrays_to_explode=["nm_prefix", "addr_tokens"]),
+            block_on("addr_triples", arrays_to_explode=["addr_triples"]),
+        ]
+        if address
+        else []
+    )
+
+
+def _rule_keys_sql(rule: _CappedRule, cap: int) -> str:
+    """SQL for (unique_id, key) rows of one capped rule, over the table ``f``."""
+    select = ", ".join(
+        f"unnest({column}) AS {column}" if column in _LISTS else column for column in rule.columns
+    )
+    key = " || '|' || ".join(f"CAST({column} AS VARCHAR)" for column in rule.columns)
+    present = " AND ".join(f"{column} IS NOT NULL" for column in rule.columns)
+    return f"""(
+        WITH keyed AS (
+            SELECT DISTINCT unique_id, '{rule.tag}|' || {key} AS k,
+                   CAST({rule.split} AS VARCHAR) AS split
+            FROM (SELECT unique_id, {rule.split}, {select} FROM f)
+            WHERE {present}
+        ),
+        sized AS (SELECT k, count(*) AS n FROM keyed GROUP BY k),
+        split AS (
+            SELECT unique_id, CASE WHEN n <= {cap} THEN k ELSE k || '#' || split END AS k
+            FROM keyed JOIN sized USING (k)
+            WHERE n <= {cap} OR split IS NOT NULL
+        ),
+        resized AS (SELECT k, count(*) AS n FROM split GROUP BY k)
+        SELECT unique_id, k FROM split JOIN resized USING (k) WHERE n <= {cap} AND n >= 2
+    )"""
+
+
+def capped_block_keys(features: pd.DataFrame, *, cap: int = BLOCK_CAP) -> pd.DataFrame:
+    """``features`` with the column of capped block keys used by the large-input rules.
+
+    Per record, the sorted keys of every capped rule (tagged by rule, so two rules' keys never
+    meet) whose block holds at most ``cap`` records, after splitting over-full blocks once; no
+    key gives ``None``. Blocks of one record are left out (they propose no pair).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"unique_id": [0, 1, 2], "dob": ["1990-01-02"] * 3,
+    ...     "citizenship": ["PHL", "PHL", "IDN"], "nm_flat": [None] * 3, "dob_y": [1990] * 3,
+    ...     "dob_m": [1] * 3, "nm_pairs": [[]] * 3, "by_hi": [1990] * 3, "by_lo": [1989] * 3,
+    ...     "nm_triples": [[]] * 3, "nm_aka": [None] * 3})
+    >>> capped_block_keys(f, cap=2)["blk_capped"].tolist()
+    [['dob|1990-01-02#PHL'], ['dob|1990-01-02#PHL'], None]
+    """
+    columns = sorted(
+        {"unique_id"} | {c for rule in _CAPPED_RULES for c in (*rule.columns, rule.split)}
+    )
+    con = duckdb.connect(":memory:")
+    try:
+        con.register("f", features[columns])
+        union = " UNION ALL ".join(_rule_keys_sql(rule, cap) for rule in _CAPPED_RULES)
+        keys = con.execute(
+            f"SELECT unique_id, list(k ORDER BY k) AS keys FROM ({union}) GROUP BY unique_id"
+        ).df()
+    finally:
+        con.close()
+    by_record = pd.Series(keys["keys"].to_numpy(), index=keys["unique_id"].to_numpy())
+    found = by_record.reindex(features["unique_id"].to_numpy()).to_numpy()
+    keyed = features.copy()
+    keyed[CAPPED] = pd.Series(
+        [None if v is np.nan else list(v) for v in found], index=features.index, dtype=object
+    )
+    return keyed

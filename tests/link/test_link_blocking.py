@@ -1,0 +1,100 @@
+"""Blocking on large inputs: capped blocks keep the pairs proposed linear in the input."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from darkfigure.link import _model
+from darkfigure.link._blocking import CAPPED, blocking_rules, capped_block_keys
+
+
+def _features(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Synthetic feature rows: one common name pair, a few birth years and months."""
+    year = rng.integers(1990, 1993, n)
+    month = rng.integers(1, 13, n)
+    return pd.DataFrame(
+        {
+            "unique_id": np.arange(n, dtype=np.int64),
+            "dob": [None] * n,
+            "citizenship": rng.choice(["PHL", "IDN"], n),
+            "nm_flat": [["mei"]] * n,
+            "dob_y": pd.array([None] * n, dtype="Int64"),
+            "dob_m": pd.array(month, dtype="Int64"),
+            "nm_pairs": [["chan|mei"]] * n,
+            "by_hi": pd.array(year, dtype="Int64"),
+            "by_lo": pd.array(year - 1, dtype="Int64"),
+            "nm_triples": [[]] * n,
+            "nm_aka": [None] * n,
+        }
+    )
+
+
+def _proposed(keys: pd.Series) -> set[tuple[int, int]]:
+    blocks: dict[str, list[int]] = {}
+    for record, record_keys in enumerate(keys):
+        for key in record_keys or ():
+            blocks.setdefault(key, []).append(record)
+    return {pair for members in blocks.values() for pair in combinations(members, 2)}
+
+
+def test_capped_blocks_never_exceed_the_cap_and_split_by_month() -> None:
+    features = _features(600, np.random.default_rng(1))
+    keys = capped_block_keys(features, cap=25)[CAPPED]
+    sizes = pd.Series([k for ks in keys if ks for k in ks]).value_counts()
+    assert sizes.max() <= 25
+    # Every block of one name pair and birth year (about 200 records) was over-full, so each
+    # surviving key names the birth month it was split by, and the records in it share it.
+    assert all("#" in key for key in sizes.index)
+    for a, b in _proposed(keys):
+        assert features["dob_m"][a] == features["dob_m"][b]
+        assert features["by_hi"][a] == features["by_hi"][b] or (
+            features["by_lo"][a] == features["by_lo"][b]
+        )
+
+
+def test_capped_blocks_grow_linearly() -> None:
+    rng = np.random.default_rng(2)
+    small = len(_proposed(capped_block_keys(_features(600, rng), cap=25)[CAPPED]))
+    large = len(_proposed(capped_block_keys(_features(2400, rng), cap=25)[CAPPED]))
+    # Uncapped, four times the records would propose sixteen times the pairs.
+    assert large <= 4 * small * 1.2
+    assert large <= 2400 * 25
+
+
+def test_small_blocks_are_kept_whole() -> None:
+    features = _features(40, np.random.default_rng(3))
+    keys = capped_block_keys(features, cap=1000)[CAPPED]
+    # Without a split, every pair of records with the same implied birth year is proposed.
+    expected = {
+        (a, b)
+        for a, b in combinations(range(40), 2)
+        if features["by_hi"][a] == features["by_hi"][b]
+    }
+    assert _proposed(keys) == expected
+
+
+def test_large_rules_use_the_capped_column() -> None:
+    rules = [
+        rule.get_blocking_rule("duckdb").blocking_rule_sql for rule in blocking_rules(large=True)
+    ]
+    assert any(CAPPED in sql for sql in rules)
+    assert not any("nm_pairs" in sql for sql in rules)
+
+
+@pytest.mark.slow
+def test_large_input_path_links_a_small_world(
+    monkeypatch: pytest.MonkeyPatch, small_world, small_truth, small_linkage
+) -> None:
+    """The large-input path end to end (capped blocks, the exact levels' u from a restricted
+    scoring), forced on a small world: it links nearly as well as the small-input rules."""
+    from darkfigure.link import link_records
+
+    monkeypatch.setattr(_model, "LARGE", 100)
+    linkage = link_records(sorted((small_world / "lists").glob("*.csv")), seed=1)
+    f1 = linkage.evaluate(small_truth, estimate=False).f1
+    assert f1 > 0.9
+    assert f1 >= small_linkage.evaluate(small_truth, estimate=False).f1 - 0.05
