@@ -19,7 +19,9 @@ from splink.internals.comparison_level_library import ElseLevel
 from splink.internals.dialects import SplinkDialect
 
 # Our SQL is DuckDB's; for Spark the few list functions and the lambda syntax are renamed
-# (sqlglot's own translation turns list_has_any into an operator Spark lacks).
+# (sqlglot's own translation turns list_has_any into an operator Spark lacks). Each Spark name
+# appears in no DuckDB condition here, so the renaming also runs backwards (a model saved by
+# a Spark run, applied on DuckDB).
 _SPARK_NAMES = (
     ("len(list_filter(", "size(filter("),
     ("len(list_intersect(", "size(array_intersect("),
@@ -34,6 +36,24 @@ _SPARK_NAMES = (
     ("lambda u: ", "u -> "),
 )
 
+#: The dialects our conditions are written for (Splink's names).
+DIALECTS = ("duckdb", "spark")
+
+
+def sql_for_dialect(sql: str, source: str, target: str) -> str:
+    """A comparison condition written for the ``source`` dialect, rewritten for ``target``.
+
+    Only the renamings of :data:`_SPARK_NAMES` are made, between the two :data:`DIALECTS`
+    (any other pair is returned unchanged): enough for the conditions of this module and of
+    the models saved with them, not a general translation.
+    """
+    if source == target or source not in DIALECTS or target not in DIALECTS:
+        return sql
+    pairs = _SPARK_NAMES if target == "spark" else tuple((b, a) for a, b in _SPARK_NAMES)
+    for old, new in pairs:
+        sql = sql.replace(old, new)
+    return sql
+
 
 class CustomLevel(_SplinkCustomLevel):
     """A custom level written in DuckDB SQL, renamed for Spark when that is the engine."""
@@ -42,11 +62,7 @@ class CustomLevel(_SplinkCustomLevel):
         super().__init__(sql_condition, label_for_charts)
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        sql = self.sql_condition
-        if sql_dialect.sql_dialect_str == "spark":
-            for duckdb_name, spark_name in _SPARK_NAMES:
-                sql = sql.replace(duckdb_name, spark_name)
-        return sql
+        return sql_for_dialect(self.sql_condition, "duckdb", sql_dialect.sql_dialect_str)
 
 
 __all__ = [
@@ -55,6 +71,7 @@ __all__ = [
     "ExactComparison",
     "HongKongNameComparison",
     "all_comparisons",
+    "sql_for_dialect",
 ]
 
 

@@ -7,9 +7,11 @@ and turns engine failures into :class:`~darkfigure.errors.LinkError` without the
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from typing import Any, Literal
@@ -37,6 +39,8 @@ def make_db_api(
         ``"duckdb"`` (in process) or ``"spark"`` (a local session unless one is active).
     threads, memory_limit, temp_dir
         DuckDB settings; by default all cores, 75 % of memory, the system temporary directory.
+        Spark takes ``threads`` (cores of the local session) and ``temp_dir`` (where its
+        working directory is made).
 
     Raises
     ------
@@ -58,30 +62,69 @@ def make_db_api(
         con.execute("SET preserve_insertion_order = false")  # less memory on big joins
         return DuckDBAPI(connection=con)
     if backend == "spark":
-        try:
-            from pyspark.sql import SparkSession  # type: ignore[import-not-found,unused-ignore]
-            from splink.backends.spark import SparkAPI
-        except ImportError:
-            raise MissingDependencyError(
-                "the spark backend needs pyspark: pip install 'pyspark>=3.5,<4' "
-                "(and Java 11 or 17), or use --backend duckdb"
-            ) from None
-        from splink.backends.spark import similarity_jar_location
+        return _spark_api(threads=threads, temp_dir=temp_dir)
+    raise LinkError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
 
-        # Splink's string-similarity functions (jaro_winkler) are Scala UDFs in its jar.
-        spark = SparkSession.getActiveSession() or (
-            SparkSession.builder.master(f"local[{threads or os.cpu_count() or 1}]")
+
+#: Shuffle partitions of a local Spark session per core. Spark's default (200) is made for
+#: clusters; Splink repartitions its large tables into half as many, so on one machine every
+#: intermediate table became 100 parquet files and every query 100 tasks.
+_SPARK_PARTITIONS_PER_CORE = 4
+
+#: The working directory of this process's Spark session (checkpoints, warehouse), removed at
+#: exit: Splink writes every intermediate table there as parquet.
+_spark_work_dirs: dict[str, str] = {}
+
+
+def _spark_work_dir(temp_dir: str | None) -> str:
+    """One working directory per process (and ``temp_dir``), removed when the process exits."""
+    key = temp_dir or ""
+    if key not in _spark_work_dirs:
+        path = tempfile.mkdtemp(prefix="darkfigure-spark-", dir=temp_dir)
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+        _spark_work_dirs[key] = path
+    return _spark_work_dirs[key]
+
+
+def _spark_api(*, threads: int | None, temp_dir: str | None) -> Any:
+    """Splink's Spark API on the active session, or on a local session started here.
+
+    The local session runs offline (the driver binds to the loopback address, so it does not
+    depend on the host name resolving), leaves nothing in the current directory (its
+    warehouse and checkpoints are in a temporary directory removed at exit), and logs nothing:
+    Spark's own log lines can quote record values (a failed cast names the value).
+    """
+    try:
+        from pyspark.sql import SparkSession  # type: ignore[import-not-found,unused-ignore]
+        from splink.backends.spark import SparkAPI, similarity_jar_location
+    except ImportError:
+        raise MissingDependencyError(
+            "the spark backend needs pyspark 3.5 and Java 17 or later: pip install "
+            "'darkfigure[spark]' (or 'pyspark>=3.5,<4'), or use --backend duckdb"
+        ) from None
+    work = _spark_work_dir(temp_dir)
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        cores = int(threads or os.cpu_count() or 1)
+        spark = (
+            SparkSession.builder.master(f"local[{cores}]")
             .appName("darkfigure-link")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.log.level", "OFF")
+            .config("spark.sql.warehouse.dir", os.path.join(work, "warehouse"))
+            .config("spark.sql.shuffle.partitions", str(_SPARK_PARTITIONS_PER_CORE * cores))
+            # Splink's string-similarity functions (jaro_winkler) are Scala UDFs in its jar.
             .config("spark.jars", similarity_jar_location())
             .getOrCreate()
         )
-        spark.sparkContext.setLogLevel("ERROR")
-        # Splink checkpoints intermediate tables; Spark needs a place for them.
-        spark.sparkContext.setCheckpointDir(temp_dir or tempfile.mkdtemp(prefix="darkfigure-"))
-        return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call,unused-ignore]
-    raise LinkError(f"unknown backend {backend!r}; choose one of: {', '.join(BACKENDS)}")
+    spark.sparkContext.setLogLevel("OFF")
+    # Splink writes intermediate tables as parquet under the checkpoint directory.
+    if spark.sparkContext.getCheckpointDir() is None:
+        spark.sparkContext.setCheckpointDir(os.path.join(work, "checkpoints"))
+    return SparkAPI(spark_session=spark)  # type: ignore[no-untyped-call,unused-ignore]
 
 
 @contextlib.contextmanager

@@ -7,6 +7,7 @@ All lists are stacked into one table and linked as one deduplication, so pairs w
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from splink import Linker, SettingsCreator, block_on
 
 from darkfigure.link._blocking import LARGE, blocking_rules, capped_block_keys
-from darkfigure.link._comparisons import all_comparisons
+from darkfigure.link._comparisons import all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
 __all__ = [
@@ -293,6 +294,19 @@ def _prior_weight(linker: Any) -> float:
     return float(np.log2(prior / (1 - prior)))
 
 
+def _register(db_api: Any, features: pd.DataFrame) -> Any:
+    """Register ``features`` as the input table ``records`` of this run.
+
+    A DuckDB API is a new in-memory database every run, but a Spark session and its temporary
+    views outlive a run (the session is reused): there the table gets a name of its own, or
+    the second linkage in a process would find ``records`` taken.
+    """
+    name = "records"
+    if db_api.sql_dialect.sql_dialect_str == "spark":
+        name = f"records_{uuid.uuid4().hex[:12]}"
+    return db_api.register(features, dataset_display_name="records", table_name=name)
+
+
 def _train(
     db_api: Any,
     features: pd.DataFrame,
@@ -320,7 +334,7 @@ def _train(
         em_convergence=em_convergence,
     )
     with engine_errors("loading the records"):
-        table = db_api.register(features, dataset_display_name="records")
+        table = _register(db_api, features)
         linker = Linker(table, settings, log_level=None)
     report("estimating the prior")
     with engine_errors("estimating the prior"):
@@ -347,15 +361,37 @@ def _train(
     return linker
 
 
-def _saved_settings(model: Mapping[str, Any], *, address: bool, large: bool) -> SettingsCreator:
+def _saved_settings(
+    model: Mapping[str, Any], *, address: bool, large: bool, dialect: str
+) -> SettingsCreator:
     """A saved Splink model with this version's blocking rules for the input at hand.
 
     The comparisons, their trained m and u and the prior are the model's. The blocking rules
     only decide which pairs are scored, not how, and must fit the size of *this* input (they
     tighten above :data:`LARGE` records): a model trained on one year's small lists may be
-    applied to a larger next year.
+    applied to a larger next year. The comparison conditions are rewritten for ``dialect``
+    (the engine's) when the model was saved by the other engine.
     """
-    creator = SettingsCreator.from_path_or_dict(dict(model))
+    saved = dict(model)
+    source = str(saved.get("sql_dialect") or "duckdb")
+    if source != dialect:
+        saved["comparisons"] = [
+            {
+                **comparison,
+                "comparison_levels": [
+                    {
+                        **level,
+                        "sql_condition": sql_for_dialect(level["sql_condition"], source, dialect),
+                    }
+                    if isinstance(level.get("sql_condition"), str)
+                    else level
+                    for level in comparison["comparison_levels"]
+                ],
+            }
+            for comparison in saved.get("comparisons", [])
+        ]
+        saved["sql_dialect"] = dialect
+    creator = SettingsCreator.from_path_or_dict(saved)
     creator.blocking_rules_to_generate_predictions = blocking_rules(address=address, large=large)
     return creator
 
@@ -420,9 +456,11 @@ def score_pairs(
             )
         else:
             report("loading the saved model")
-            settings = _saved_settings(model, address=address, large=large)
+            settings = _saved_settings(
+                model, address=address, large=large, dialect=db_api.sql_dialect.sql_dialect_str
+            )
             with engine_errors("loading the saved model"):
-                table = db_api.register(features, dataset_display_name="records")
+                table = _register(db_api, features)
                 linker = Linker(table, settings, log_level=None)
         report("scoring pairs")
         with engine_errors("scoring pairs"):
