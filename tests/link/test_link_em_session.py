@@ -87,7 +87,9 @@ def test_a_failed_session_leaves_every_comparison_in_the_model(
     rule = "l.nm_sig = r.nm_sig AND l.nm_len >= 2"
     with quiet_splink():
         table = make_db_api("duckdb").register(_features(small_world))
-        linker = Linker(table, _model._settings(address=False, large=False), log_level=None)
+        linker = Linker(
+            table, _model._settings(address=False, case_facts=False, large=False), log_level=None
+        )
         names = [c.output_column_name for c in linker._settings_obj.comparisons]
         assert "name" in names
         prior = linker._settings_obj._probability_two_random_records_match

@@ -18,6 +18,8 @@ from splink.internals.comparison_level_library import CustomLevel as _SplinkCust
 from splink.internals.comparison_level_library import ElseLevel
 from splink.internals.dialects import SplinkDialect
 
+from darkfigure.link._features import CASE_FACTS
+
 # Our SQL is DuckDB's; for Spark the few list functions and the lambda syntax are renamed
 # (sqlglot's own translation turns list_has_any into an operator Spark lacks). Each Spark name
 # appears in no DuckDB condition here, so the renaming also runs backwards (a model saved by
@@ -68,6 +70,7 @@ class CustomLevel(_SplinkCustomLevel):
 __all__ = [
     "AddressComparison",
     "BirthComparison",
+    "CaseFactComparison",
     "ExactComparison",
     "HongKongNameComparison",
     "all_comparisons",
@@ -272,7 +275,66 @@ class AddressComparison(ComparisonCreator):
         return "address"
 
 
-def all_comparisons(*, address: bool = False) -> list[ComparisonCreator]:
+def _agreeing_bits(facts: tuple[str, ...]) -> str:
+    """SQL: the bits of the case facts that agree (each the smaller of the two records'
+    figures, as the two records' citizenship groups may differ; see ``_features._bits``)."""
+    return " + ".join(
+        f"(CASE WHEN cf_{f}_l = cf_{f}_r THEN least(cfb_{f}_l, cfb_{f}_r) ELSE 0 END)"
+        for f in facts
+    )
+
+
+def _differing(facts: tuple[str, ...]) -> str:
+    """SQL: how many case facts differ (no code in common; a code set that only partly
+    agrees, ``sexual`` against ``sexual;forced_labour``, is neither agreement nor difference)."""
+    return " + ".join(
+        f"(CASE WHEN NOT list_has_any(cf_{f}_l, cf_{f}_r) THEN 1 ELSE 0 END)" for f in facts
+    )
+
+
+class CaseFactComparison(ComparisonCreator):
+    """The case facts (district, venue, exploitation, recruitment, ...) as one comparison.
+
+    The facts go together (a domestic worker's venue is a private home, her recruitment an
+    agency), so they are one comparison, not one each: levels by how much agrees (the bits
+    of the agreeing values, rare values saying more) and how many facts differ. A differing
+    fact is evidence against a match, never a veto: organisations record facts differently
+    (a person moves district, one list writes the venue another way), so the trained m of
+    the levels where facts differ is held up to :data:`CASE_FACT_FLOOR_BITS` (see
+    :func:`darkfigure.link._model._floor_case_fact_m`).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("cf_district")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        given = " OR ".join(
+            f"(cf_{f}_l IS NOT NULL AND cf_{f}_r IS NOT NULL)" for f in CASE_FACTS
+        )
+        bits, differ = f"({_agreeing_bits(CASE_FACTS)})", f"({_differing(CASE_FACTS)})"
+        return [
+            # No fact recorded on both records: nothing to compare.
+            CustomLevel(f"NOT ({given})").configure(is_null_level=True),
+            CustomLevel(f"{differ} = 0 AND {bits} >= 6", "agree, 6 bits or more, none differs"),
+            CustomLevel(f"{differ} = 0 AND {bits} >= 3", "agree, 3 to 6 bits, none differs"),
+            CustomLevel(f"{differ} = 0", "none differs"),
+            CustomLevel(f"{differ} = 1", ONE_FACT_DIFFERS),
+            ElseLevel().configure(label_for_charts=FACTS_DIFFER),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "case_facts"
+
+
+#: Labels of the case-fact levels where facts differ, and the most each may count against a
+#: match (bits): EM on lists that record facts alike learns that matches never differ, and
+#: would let one differing fact outweigh a name, an age and a phone.
+ONE_FACT_DIFFERS = "one fact differs"
+FACTS_DIFFER = "two or more facts differ"
+CASE_FACT_FLOOR_BITS = {ONE_FACT_DIFFERS: 3.0, FACTS_DIFFER: 5.0}
+
+
+def all_comparisons(*, address: bool = False, case_facts: bool = False) -> list[ComparisonCreator]:
     """The comparisons of the case-record model, in chart order."""
     comparisons: list[ComparisonCreator] = [
         HongKongNameComparison(),
@@ -282,6 +344,8 @@ def all_comparisons(*, address: bool = False) -> list[ComparisonCreator]:
         ExactComparison("phone"),
         ExactComparison("document"),
     ]
+    if case_facts:
+        comparisons.append(CaseFactComparison())
     if address:
         comparisons.append(AddressComparison())
     return comparisons

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import combinations, product
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from darkfigure.link._hknames import foreign_words, looks_chinese, name_keys, name_tokens
 from darkfigure.link._names_other import CHINESE_CITIZENSHIPS, canonical_token, clean_parts
-from darkfigure.records import normalise_countries, normalise_date, normalise_phone, normalise_sex
+from darkfigure.records import (
+    COLUMNS_BY_NAME,
+    normalise_countries,
+    normalise_date,
+    normalise_district,
+    normalise_phone,
+    normalise_sex,
+)
 
-__all__ = ["FEATURE_COLUMNS", "derive_features"]
+__all__ = ["CASE_FACTS", "FEATURE_COLUMNS", "case_fact_columns", "derive_features"]
 
 #: Columns of the feature table, beside ``unique_id``, ``source_dataset`` and ``record_id``.
 FEATURE_COLUMNS = (
@@ -226,6 +234,106 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
     )
 
 
+#: Case facts compared when the records have them: what happened to the person, which two
+#: records of one person tell alike. Left out: ``means_of_control`` (a long list that each
+#: organisation recalls in part: two records of one person seldom list the same means, and
+#: those of two people seldom share a set, so agreement and difference say little) and the
+#: outcome fields (``trafficking_status`` is each organisation's own conclusion).
+CASE_FACTS = (
+    "district",
+    "venue",
+    "exploitation_type",
+    "sex_exploitation_type",
+    "recruitment",
+    "recruitment_apps",
+    "recruiter_relation",
+    "origin_country",
+    "destination_country",
+    "entry_permit",
+    "organised_crime",
+    "movement",
+)
+
+#: Codes that record that nothing is known: not a fact, so never an agreement or a difference.
+_NOT_KNOWN = frozenset({"unknown", "other"})
+
+#: Pseudo-count of the smoothing of a value's share within a citizenship group (a group of a
+#: few records borrows its shares from all records).
+_SMOOTHING = 10.0
+
+
+def case_fact_columns() -> list[str]:
+    """The feature columns of the case facts: the codes (a sorted list) and their bits."""
+    return [c for fact in CASE_FACTS for c in (f"cf_{fact}", f"cfb_{fact}")]
+
+
+def _fold(text: str) -> str:
+    """A code as the record standard writes it: lower case, ``_`` for spaces and dashes."""
+    return re.sub(r"[\s\-]+", "_", text.strip().casefold())
+
+
+def _fact_codes(fact: str, text: str) -> tuple[str, ...] | None:
+    """The codes of one case fact, normalised and sorted (``None``: not recorded).
+
+    Values the records stage did not normalise (the benchmark and the API take frames as
+    they are) are normalised here the same way: districts by name, countries to alpha-3,
+    codes folded; a value it does not know is kept folded, so the same text still agrees.
+    """
+    kind = COLUMNS_BY_NAME[fact].kind
+    if kind == "district":
+        value = normalise_district(text).value
+        parts = [str(value) if value else _fold(text)]
+    elif kind == "country":
+        value = normalise_countries(text).value
+        parts = str(value).split(";") if value else [text.strip().upper()]
+    else:
+        parts = [_fold(p) for p in re.split(r"[;,/]", text)]
+    codes = sorted({p for p in parts if p and p not in _NOT_KNOWN})
+    return tuple(codes) or None
+
+
+def _recorded_codes(fact: str, text: str) -> tuple[str, ...] | None:
+    """:func:`_fact_codes` of a value, ``None`` for a blank one."""
+    return _fact_codes(fact, text) if text.strip() else None
+
+
+def _bits(values: pd.Series, group: pd.Series) -> pd.Series:
+    """-log2 of the share of each record's value among the records of its citizenship.
+
+    How much an agreement on this value says: two Filipino domestic workers agree on
+    ``private_home`` by the way of their work, on ``Islands`` district by chance only. Shares
+    are taken within the citizenship group because candidate pairs mostly share a
+    citizenship (that agreement is already counted by the citizenship comparison).
+    """
+    given = values.notna()
+    overall = values[given].value_counts(normalize=True)
+    frame = pd.DataFrame({"v": values[given], "g": group[given]})
+    counts = frame.groupby(["g", "v"], dropna=False).size()
+    sizes = frame.groupby("g", dropna=False).size()
+    keys = pd.MultiIndex.from_frame(frame[["g", "v"]])
+    n_gv = counts.reindex(keys).to_numpy(dtype=float)
+    n_g = sizes.reindex(frame["g"]).to_numpy(dtype=float)
+    p_v = overall.reindex(frame["v"]).to_numpy(dtype=float)
+    share = (n_gv + _SMOOTHING * p_v) / (n_g + _SMOOTHING)
+    out = pd.Series(np.nan, index=values.index)
+    out[given] = -np.log2(share)
+    return out
+
+
+def _case_facts(records: pd.DataFrame, citizenship: pd.Series) -> dict[str, npt.NDArray[Any]]:
+    """The case-fact feature columns: codes as sorted lists, and the bits of each value."""
+    group = citizenship.fillna("").reset_index(drop=True)
+    columns: dict[str, npt.NDArray[Any]] = {}
+    for fact in CASE_FACTS:
+        text = records[fact] if fact in records.columns else pd.Series("", index=records.index)
+        text = text.astype("string").fillna("").astype(object).reset_index(drop=True)
+        codes = _unique_map(text, partial(_recorded_codes, fact))
+        key = codes.map(lambda c: ";".join(c) if c else None)
+        columns[f"cf_{fact}"] = codes.map(lambda c: list(c) if c else None).to_numpy()
+        columns[f"cfb_{fact}"] = _bits(key, group).to_numpy()
+    return columns
+
+
 def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     """The feature table Splink links: one row per record, ``unique_id`` = row position.
 
@@ -293,6 +401,10 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     out["document"] = _unique_map(
         frame["document_number"], lambda t: _document(t) if t else None
     ).to_numpy()
+    # Case facts only where the records have any: records without them link exactly as before.
+    if any(fact in records.columns for fact in CASE_FACTS):
+        for column, values in _case_facts(records, citizenship).items():
+            out[column] = values
     if "address" in records.columns:
         address = records["address"].fillna("").astype(str).str.lower()
         address = address.str.replace(r"[^0-9a-z\u3400-\u9fff]+", " ", regex=True).str.strip()

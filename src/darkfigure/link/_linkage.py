@@ -21,7 +21,7 @@ from darkfigure.errors import DarkfigureWarning, InputError, SettingsError
 from darkfigure.histories import CaptureHistories, build_histories
 from darkfigure.link._charts import match_weights_chart
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
-from darkfigure.link._features import derive_features
+from darkfigure.link._features import case_fact_columns, derive_features
 from darkfigure.link._model import (
     cluster,
     cluster_probability,
@@ -301,6 +301,15 @@ def _compares_address(
     return available if settings.address == "auto" else settings.address
 
 
+def _with_case_facts(features: pd.DataFrame, applied: _Applied | None) -> pd.DataFrame:
+    """The features, with empty case-fact columns when a saved model compares case facts and
+    these records have none: the comparison then says nothing, as for a record without them."""
+    if applied is None or not applied.model.compares_case_facts():
+        return features
+    missing = [c for c in case_fact_columns() if c not in features.columns]
+    return features.assign(**dict.fromkeys(missing, None))
+
+
 def link_records(
     records: pd.DataFrame | Sequence[str | os.PathLike[str]],
     *,
@@ -386,10 +395,11 @@ def link_records(
         raise InputError("linkage needs at least two records")
     frame = frame.reset_index(drop=True)
     report("deriving name keys and comparison fields")
-    features = derive_features(frame)
+    features = _with_case_facts(derive_features(frame), applied)
     scored = score_pairs(
         features,
         address=_compares_address(features, chosen, applied),
+        case_facts=None if applied is None else applied.model.compares_case_facts(),
         backend=chosen.backend,
         seed=chosen.seed,
         prior_recall=chosen.training.prior_recall,

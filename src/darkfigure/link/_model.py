@@ -21,7 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from splink import Linker, SettingsCreator, block_on
 
 from darkfigure.link._blocking import LARGE, blocking_rules, capped_block_keys
-from darkfigure.link._comparisons import all_comparisons, sql_for_dialect
+from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
 __all__ = [
@@ -60,8 +60,8 @@ MAX_ITERATIONS = 25
 EM_CONVERGENCE = 1e-4
 
 
-def _settings(*, address: bool, large: bool) -> SettingsCreator:
-    comparisons: list[Any] = list(all_comparisons(address=address))
+def _settings(*, address: bool, case_facts: bool, large: bool) -> SettingsCreator:
+    comparisons: list[Any] = list(all_comparisons(address=address, case_facts=case_facts))
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons,
@@ -180,6 +180,27 @@ def _hold_vanishing_m(linker: Any) -> None:
         m = level.m_probability
         if isinstance(m, float) and m < M_VANISHING:
             level.m_probability = M_VANISHING
+            level._fix_m_probability = True
+
+
+def _floor_case_fact_m(linker: Any) -> None:
+    """Hold m of the case-fact levels where facts differ at u / 2**bits or above.
+
+    On lists that record case facts alike (the simulated ones) EM learns that no match has a
+    differing fact, and one difference in venue would then outweigh a name, an age and a
+    phone. Real organisations write facts differently, so a difference counts at most
+    :data:`~darkfigure.link._comparisons.CASE_FACT_FLOOR_BITS` against a match. Applied after
+    the last EM session, so that training sees the data's own m and scoring the floored one.
+    """
+    for comparison in linker._settings_obj.comparisons:
+        if comparison.output_column_name != "case_facts":
+            continue
+        for level in comparison._comparison_levels_excluding_null:
+            bits = CASE_FACT_FLOOR_BITS.get(level.label_for_charts)
+            m, u = level.m_probability, level.u_probability
+            if bits is None or not isinstance(u, float):
+                continue
+            level.m_probability = max(m if isinstance(m, float) else 0.0, u * 2.0**-bits)
             level._fix_m_probability = True
 
 
@@ -312,6 +333,7 @@ def _train(
     features: pd.DataFrame,
     *,
     address: bool,
+    case_facts: bool,
     seed: int,
     prior_recall: float,
     max_iterations: int,
@@ -329,7 +351,7 @@ def _train(
         rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64)
     )
     settings = dataclasses.replace(
-        _settings(address=address, large=n > LARGE),
+        _settings(address=address, case_facts=case_facts, large=n > LARGE),
         max_iterations=max_iterations,
         em_convergence=em_convergence,
     )
@@ -358,6 +380,7 @@ def _train(
         _count_u_on_all_pairs(linker, table, features)
         report("EM training: m again")
         _train_m(linker, n)
+        _floor_case_fact_m(linker)
     return linker
 
 
@@ -400,6 +423,7 @@ def score_pairs(
     features: pd.DataFrame,
     *,
     address: bool = False,
+    case_facts: bool | None = None,
     backend: str = "duckdb",
     seed: int = DEFAULT_SEED,
     prior_recall: float = PRIOR_RECALL,
@@ -417,6 +441,10 @@ def score_pairs(
     address
         Compare addresses (``features`` must then have the ``addr`` columns); with a saved
         ``model``, exactly when the model compares them.
+    case_facts
+        Compare the case facts (district, venue, exploitation, ...); by default when
+        ``features`` has their columns (:func:`derive_features` adds them when the records
+        have any case fact). A saved ``model`` compares them exactly when it was trained so.
     backend
         ``"duckdb"`` or ``"spark"``.
     seed
@@ -437,6 +465,8 @@ def score_pairs(
         The engine failed (its own message is withheld).
     """
     report = step or (lambda _: None)
+    if case_facts is None:
+        case_facts = "cf_district" in features.columns
     large = len(features) > LARGE
     if large:
         report("building capped blocks")
@@ -448,6 +478,7 @@ def score_pairs(
                 db_api,
                 features,
                 address=address,
+                case_facts=case_facts,
                 seed=seed,
                 prior_recall=prior_recall,
                 max_iterations=max_iterations,

@@ -339,6 +339,11 @@ class SavedModel(_Model):
         comparisons = self.splink_model["comparisons"]
         return any(c.get("output_column_name") == "address" for c in comparisons)
 
+    def compares_case_facts(self) -> bool:
+        """Whether the model has the case-fact comparison (it was trained on case facts)."""
+        comparisons = self.splink_model["comparisons"]
+        return any(c.get("output_column_name") == "case_facts" for c in comparisons)
+
     def settings_differences(self, settings: LinkSettings) -> list[str]:
         """``path saved → current`` for every setting that differs from the model's own.
 
