@@ -104,6 +104,11 @@ _HK_VARIANTS = (
 )
 
 
+def _count(estimate: float | None) -> str:
+    """An estimated number of people, or why there is none."""
+    return "not estimable" if estimate is None else f"{estimate:,.0f}"
+
+
 def _hk() -> None:
     """hk-default seeds 1-5 per variant: ours, ours without the case facts, standard Splink."""
     for label, drop, noise in _HK_VARIANTS:
@@ -127,7 +132,8 @@ def _hk() -> None:
                 f"  hk-default seed {seed} ({label}): "
                 f"{len(records)} records, P {ev.precision:.4f} R {ev.recall:.4f} "
                 f"F1 {ev.f1:.4f}, L1 {ev.histories_l1_share:.2%} of observed, estimate "
-                f"linked {ev.estimate_linked} / true {ev.estimate_true}, {seconds:.1f} s; "
+                f"linked {_count(ev.estimate_linked)} / true {_count(ev.estimate_true)}, "
+                f"{seconds:.1f} s; "
                 f"without case facts F1 {plain.f1:.4f}, L1 {plain.histories_l1_share:.2%}; "
                 f"standard Splink F1 {reference.f1:.4f} in {reference_seconds:.1f} s",
                 flush=True,

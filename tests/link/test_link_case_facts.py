@@ -10,8 +10,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
-from darkfigure.link import link_records
+from darkfigure.errors import SettingsError
+from darkfigure.link import LinkSettings, link_records
 from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS
 from darkfigure.link._features import CASE_FACTS, FEATURE_COLUMNS, derive_features
 
@@ -85,7 +87,8 @@ def _invented_records() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def invented_linkage(small_world: Path):
+def world_records(small_world: Path) -> pd.DataFrame:
+    """The small simulated world's records and the invented pairs."""
     frames = [
         pd.read_csv(p, dtype=str, keep_default_na=False).assign(list_name=p.stem)
         for p in sorted((small_world / "lists").glob("*.csv"))
@@ -93,8 +96,12 @@ def invented_linkage(small_world: Path):
     world = pd.concat(frames, ignore_index=True)
     names = " ".join(world[["family_name", "given_name", "full_name", "alias"]].stack()).lower()
     assert not any(name.lower() in names for name in _PAIRS)
-    records = pd.concat([world, _invented_records()], ignore_index=True).fillna("")
-    return link_records(records, seed=1)
+    return pd.concat([world, _invented_records()], ignore_index=True).fillna("")
+
+
+@pytest.fixture(scope="module")
+def invented_linkage(world_records: pd.DataFrame):
+    return link_records(world_records, seed=1)
 
 
 def _same_person(linkage, name: str) -> bool:
@@ -136,3 +143,27 @@ def test_all_case_facts_are_record_standard_columns():
     from darkfigure.records import COLUMNS_BY_NAME
 
     assert all(fact in COLUMNS_BY_NAME for fact in CASE_FACTS)
+
+
+def test_case_facts_false_leaves_them_out(world_records, invented_linkage):
+    off = link_records(world_records, settings=LinkSettings(case_facts=False), seed=1)
+    assert not off.model.compares_case_facts()
+    assert "case_facts" not in set(off.parameters["comparison"])
+    # Without the facts, same name and age link the pair whose district and venue differ.
+    assert _same_person(off, "Larasmurtini")
+    # A model trained without them applies to records that have them (their columns unused).
+    again = link_records(world_records, model=off.model, seed=1)
+    assert (again.records["person_key"] == off.records["person_key"]).all()
+
+
+def test_blank_case_fact_columns_are_not_case_facts(world_records):
+    # Lists written from the full record-standard template carry every column, blank.
+    blank = world_records.assign(**{f: "" for f in CASE_FACTS if f in world_records})
+    with pytest.raises(SettingsError, match="case_facts: true, but no list records a case fact"):
+        link_records(blank, settings=LinkSettings(case_facts=True), seed=1)
+    assert not link_records(blank, seed=1).model.compares_case_facts()
+
+
+def test_case_facts_setting_is_validated():
+    with pytest.raises(ValidationError, match="must be auto, true or false"):
+        LinkSettings.model_validate({"case_facts": "sometimes"})

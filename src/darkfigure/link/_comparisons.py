@@ -308,9 +308,7 @@ class CaseFactComparison(ComparisonCreator):
         super().__init__("cf_district")
 
     def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
-        given = " OR ".join(
-            f"(cf_{f}_l IS NOT NULL AND cf_{f}_r IS NOT NULL)" for f in CASE_FACTS
-        )
+        given = " OR ".join(f"(cf_{f}_l IS NOT NULL AND cf_{f}_r IS NOT NULL)" for f in CASE_FACTS)
         bits, differ = f"({_agreeing_bits(CASE_FACTS)})", f"({_differing(CASE_FACTS)})"
         return [
             # No fact recorded on both records: nothing to compare.

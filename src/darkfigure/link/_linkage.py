@@ -21,7 +21,7 @@ from darkfigure.errors import DarkfigureWarning, InputError, SettingsError
 from darkfigure.histories import CaptureHistories, build_histories
 from darkfigure.link._charts import match_weights_chart
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
-from darkfigure.link._features import case_fact_columns, derive_features
+from darkfigure.link._features import CASE_FACTS, case_fact_columns, derive_features
 from darkfigure.link._model import (
     cluster,
     cluster_probability,
@@ -301,13 +301,40 @@ def _compares_address(
     return available if settings.address == "auto" else settings.address
 
 
-def _with_case_facts(features: pd.DataFrame, applied: _Applied | None) -> pd.DataFrame:
-    """The features, with empty case-fact columns when a saved model compares case facts and
-    these records have none: the comparison then says nothing, as for a record without them."""
-    if applied is None or not applied.model.compares_case_facts():
-        return features
-    missing = [c for c in case_fact_columns() if c not in features.columns]
-    return features.assign(**dict.fromkeys(missing, None))
+def _compares_case_facts(
+    features: pd.DataFrame, settings: LinkSettings, applied: _Applied | None
+) -> bool:
+    """Whether the case facts are compared: the saved model decides, else the settings.
+
+    Raises
+    ------
+    SettingsError
+        ``case_facts: true`` but no list has a case-fact column.
+    """
+    if applied is not None:
+        return applied.model.compares_case_facts()
+    # Recorded somewhere, not merely a column: lists written from the full record-standard
+    # template carry every column, blank where the organisation records nothing.
+    available = all(c in features.columns for c in case_fact_columns()) and any(
+        features[f"cf_{fact}"].notna().any() for fact in CASE_FACTS
+    )
+    if settings.case_facts is True and not available:
+        raise SettingsError(
+            f"case_facts: true, but no list records a case fact ({', '.join(CASE_FACTS)}); "
+            "add them, or set case_facts: auto"
+        )
+    return available if settings.case_facts == "auto" else settings.case_facts
+
+
+def _with_case_facts(features: pd.DataFrame, compared: bool) -> pd.DataFrame:
+    """The features with the case-fact columns the model will compare: empty ones when it
+    compares case facts these records lack (the comparison then says nothing, as for a record
+    without them), none when it does not."""
+    columns = case_fact_columns()
+    if compared:
+        missing = [c for c in columns if c not in features.columns]
+        return features.assign(**dict.fromkeys(missing, None))
+    return features.drop(columns=[c for c in columns if c in features.columns])
 
 
 def link_records(
@@ -395,11 +422,13 @@ def link_records(
         raise InputError("linkage needs at least two records")
     frame = frame.reset_index(drop=True)
     report("deriving name keys and comparison fields")
-    features = _with_case_facts(derive_features(frame), applied)
+    features = derive_features(frame)
+    case_facts = _compares_case_facts(features, chosen, applied)
+    features = _with_case_facts(features, case_facts)
     scored = score_pairs(
         features,
         address=_compares_address(features, chosen, applied),
-        case_facts=None if applied is None else applied.model.compares_case_facts(),
+        case_facts=case_facts,
         backend=chosen.backend,
         seed=chosen.seed,
         prior_recall=chosen.training.prior_recall,

@@ -64,7 +64,7 @@ def _open_interval(value: float) -> float:
     return value
 
 
-def _address(value: Any) -> Any:
+def _auto_or_bool(value: Any) -> Any:
     # Checked before the union is tried, so that a bad value gives one message, not one per
     # member of the union.
     if value == "auto" or isinstance(value, bool):
@@ -115,6 +115,10 @@ class LinkSettings(_Model):
     address
         Compare a pass-through ``address`` column: ``auto`` (default: when a list has one),
         ``true`` (required: an error without one) or ``false`` (never).
+    case_facts
+        Compare the case facts (district, venue, exploitation, recruitment, ...): ``auto``
+        (default: when a list has any), ``true`` (required) or ``false`` (never: for lists
+        whose organisations record these facts too differently to tell people apart).
     training
         EM options (:class:`TrainingSettings`).
 
@@ -132,7 +136,8 @@ class LinkSettings(_Model):
     backend: Backend = "duckdb"
     seed: int = Field(default=DEFAULT_SEED, ge=0)
     samples: int = Field(default=0, ge=0)
-    address: Annotated[Literal["auto"] | bool, BeforeValidator(_address)] = "auto"
+    address: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
+    case_facts: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
     training: TrainingSettings = TrainingSettings()
 
     def with_overrides(self, **overrides: Any) -> LinkSettings:
