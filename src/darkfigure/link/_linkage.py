@@ -309,7 +309,7 @@ def _compares_case_facts(
     Raises
     ------
     SettingsError
-        ``case_facts: true`` but no list has a case-fact column.
+        ``case_facts: true`` but no list records a case fact.
     """
     if applied is not None:
         return applied.model.compares_case_facts()
