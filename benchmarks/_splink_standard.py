@@ -85,7 +85,8 @@ def link_with_standard_splink(records: pd.DataFrame) -> pd.DataFrame:
     )
     pairs = linker.inference.predict(threshold_match_probability=0.9)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(pairs, 0.9)
-    ids = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]
+    frame_out = clusters.as_pandas_dataframe()  # type: ignore[no-untyped-call,unused-ignore]
+    ids = frame_out[["unique_id", "cluster_id"]]
     key = frame[["unique_id"]].merge(ids, on="unique_id", how="left")["cluster_id"]
     out = records.reset_index(drop=True)[["list_name", "record_id"]].copy()
     out["person_key"] = key.astype(str).to_numpy()

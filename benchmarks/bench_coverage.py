@@ -31,6 +31,7 @@ import time
 import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ ALIKE = np.array([0.20, 0.25, 0.15, 0.20])
 
 def _odds_shift(p: np.ndarray, ratio: float) -> np.ndarray:
     odds = p / (1 - p) * ratio
-    return odds / (1 + odds)
+    return np.asarray(odds / (1 + odds))
 
 
 def _simulate(setting: str, rng: np.random.Generator) -> CaptureHistories:
@@ -95,7 +96,10 @@ def _fit(method: str, table: CaptureHistories, seed: int) -> Estimate:
     options = MethodOptions(seed=seed, burn_in=5_000, draws=1_000, thin=20, chains=4)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DarkfigureWarning)
-        return METHODS[method].factory(options).fit(table).estimate_
+        # Every method of this study takes a plain table (none is a stratified one).
+        estimator: Any = METHODS[method].factory(options)
+        estimate: Estimate = estimator.fit(table).estimate_
+        return estimate
 
 
 def run() -> None:

@@ -69,7 +69,7 @@ METHOD_NAMES = (
     "main", "stepwise", "gamma", "lcmcr", "logit-normal", "lcmcr-strata", "logit-normal+scopes",
     "logit-normal+referrals",
 )  # fmt: skip
-_MCMC = {"burn_in": 2_000, "draws": 500, "thin": 10, "chains": 2}
+_MCMC: dict[str, Any] = {"burn_in": 2_000, "draws": 500, "thin": 10, "chains": 2}
 
 
 def _replicate(
