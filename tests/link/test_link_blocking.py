@@ -98,3 +98,21 @@ def test_large_input_path_links_a_small_world(
     f1 = linkage.evaluate(small_truth, estimate=False).f1
     assert f1 > 0.9
     assert f1 >= small_linkage.evaluate(small_truth, estimate=False).f1 - 0.05
+
+
+def test_candidate_pairs_are_the_pairs_the_rules_propose():
+    from darkfigure.link._blocking import candidate_pairs
+    from darkfigure.link._features import derive_features
+
+    # Invented people: 0 and 1 share a phone, 2 and 3 a full date of birth, 4 nothing.
+    records = pd.DataFrame(
+        {
+            "list_name": ["a", "b", "a", "b", "c"],
+            "record_id": ["1", "2", "3", "4", "5"],
+            "full_name": ["Qiraxo", "Welumbe", "Tadrovik", "Spenquil", "Yormadge"],
+            "phone": ["+85291234567", "9123 4567", "", "", ""],
+            "date_of_birth": ["", "", "1990-03-04", "04/03/1990", ""],
+        }
+    )
+    pairs = candidate_pairs(derive_features(records))
+    assert pairs.to_numpy().tolist() == [[0, 1], [2, 3]]

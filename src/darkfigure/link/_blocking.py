@@ -19,9 +19,11 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
-from splink import block_on
+from splink import Linker, SettingsCreator, block_on
 
-__all__ = ["BLOCK_CAP", "LARGE", "blocking_rules", "capped_block_keys"]
+from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
+
+__all__ = ["BLOCK_CAP", "LARGE", "blocking_rules", "candidate_pairs", "capped_block_keys"]
 
 #: Above this many records the name and birth rules use capped blocks.
 LARGE = 50_000
@@ -164,3 +166,34 @@ def capped_block_keys(features: pd.DataFrame, *, cap: int = BLOCK_CAP) -> pd.Dat
         [None if v is np.nan else list(v) for v in found], index=features.index, dtype=object
     )
     return keyed
+
+
+def candidate_pairs(features: pd.DataFrame, *, address: bool = False) -> pd.DataFrame:
+    """Every pair the blocking rules propose for ``features``: the pairs the model scores.
+
+    ``unique_id_l`` < ``unique_id_r``, one row per pair, on DuckDB, with the rules for the
+    size of the input (capped blocks above :data:`LARGE` records). For checking what blocking
+    keeps against known truth (the link benchmark's blocking recall); linkage itself scores
+    the pairs without listing them first.
+
+    Raises
+    ------
+    LinkError
+        The engine failed (its own message is withheld).
+    """
+    large = len(features) > LARGE
+    if large:
+        features = capped_block_keys(features)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[],
+        blocking_rules_to_generate_predictions=blocking_rules(address=address, large=large),
+        unique_id_column_name="unique_id",
+    )
+    with quiet_splink(), engine_errors("listing the candidate pairs"):
+        table = make_db_api("duckdb").register(features)
+        linker = Linker(table, settings, log_level=None)
+        found = linker.inference.deterministic_link()
+        pairs = found.as_pandas_dataframe()  # type: ignore[no-untyped-call,unused-ignore]
+    ids = np.sort(pairs[["unique_id_l", "unique_id_r"]].to_numpy(dtype=np.int64), axis=1)
+    return pd.DataFrame(np.unique(ids, axis=0), columns=["unique_id_l", "unique_id_r"])
