@@ -423,7 +423,7 @@ def score_pairs(
     features: pd.DataFrame,
     *,
     address: bool = False,
-    case_facts: bool | None = None,
+    case_facts: bool = False,
     backend: str = "duckdb",
     seed: int = DEFAULT_SEED,
     prior_recall: float = PRIOR_RECALL,
@@ -442,9 +442,8 @@ def score_pairs(
         Compare addresses (``features`` must then have the ``addr`` columns); with a saved
         ``model``, exactly when the model compares them.
     case_facts
-        Compare the case facts (district, venue, exploitation, ...); by default when
-        ``features`` has their columns (:func:`derive_features` adds them when the records
-        have any case fact). A saved ``model`` compares them exactly when it was trained so.
+        Compare the case facts (district, venue, exploitation, ...; ``features`` must then
+        have their ``cf_`` columns); with a saved ``model``, exactly when the model does.
     backend
         ``"duckdb"`` or ``"spark"``.
     seed
@@ -465,8 +464,6 @@ def score_pairs(
         The engine failed (its own message is withheld).
     """
     report = step or (lambda _: None)
-    if case_facts is None:
-        case_facts = "cf_district" in features.columns
     large = len(features) > LARGE
     if large:
         report("building capped blocks")

@@ -339,15 +339,16 @@ class SavedModel(_Model):
         """Write the model as JSON, atomically (a reader never sees half a file)."""
         write_text_atomic(path, json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
 
+    def _has_comparison(self, name: str) -> bool:
+        return any(c.get("output_column_name") == name for c in self.splink_model["comparisons"])
+
     def compares_address(self) -> bool:
         """Whether the model has an address comparison (it was trained on addresses)."""
-        comparisons = self.splink_model["comparisons"]
-        return any(c.get("output_column_name") == "address" for c in comparisons)
+        return self._has_comparison("address")
 
     def compares_case_facts(self) -> bool:
         """Whether the model has the case-fact comparison (it was trained on case facts)."""
-        comparisons = self.splink_model["comparisons"]
-        return any(c.get("output_column_name") == "case_facts" for c in comparisons)
+        return self._has_comparison("case_facts")
 
     def settings_differences(self, settings: LinkSettings) -> list[str]:
         """``path saved → current`` for every setting that differs from the model's own.
