@@ -198,7 +198,11 @@ def _blocking_recall(person: npt.NDArray[np.int64], pairs: pd.DataFrame) -> tupl
 
 
 def _blocking() -> None:
-    """What blocking keeps of the true pairs, hk-default seeds 1-5 (issue #6: >= 99.5 %)."""
+    """What blocking keeps of the true pairs, hk-default seeds 1-5 (issue #6: >= 99.5 %).
+
+    As linkage runs by default (every pair is scored at this size), and with the blocking
+    rules alone (``all_pairs_limit`` 0: what inputs above the limit get).
+    """
     shares = []
     for seed in range(1, 6):
         records, truth = _simulated(seed, drop_characters=False)
@@ -206,18 +210,24 @@ def _blocking() -> None:
         if people.isna().any():
             raise ValueError("the truth table lacks some of the simulated records")
         person = pd.factorize(people)[0].astype(np.int64)
-        pairs = candidate_pairs(derive_features(records))
+        features = derive_features(records)
+        scored = candidate_pairs(features)
+        default, _ = _blocking_recall(person, scored)
+        pairs = candidate_pairs(features, all_pairs_limit=0)
         direct, connected = _blocking_recall(person, pairs)
-        shares.append((direct, connected))
+        shares.append((default, direct, connected))
         print(
-            f"  hk-default seed {seed}: {len(pairs)} candidate pairs hold {direct:.2%} of the "
-            f"true pairs and connect {connected:.2%} within each person's records",
+            f"  hk-default seed {seed}: {len(records)} records; by default {len(scored)} pairs "
+            f"scored hold {default:.2%} of the true pairs; the rules alone propose "
+            f"{len(pairs)} pairs, which hold {direct:.2%} and connect {connected:.2%} within "
+            "each person's records",
             flush=True,
         )
-    direct_mean, connected_mean = np.mean(shares, axis=0)
+    default_mean, direct_mean, connected_mean = np.mean(shares, axis=0)
     print(
-        f"blocking, hk-default x5: {direct_mean:.2%} of the true pairs proposed, "
-        f"{connected_mean:.2%} connected (target 99.5 %)"
+        f"blocking, hk-default x5: by default {default_mean:.2%} of the true pairs scored "
+        f"(target 99.5 %); the rules alone {direct_mean:.2%} proposed, {connected_mean:.2%} "
+        "connected"
     )
 
 

@@ -88,7 +88,7 @@ def test_a_failed_session_leaves_every_comparison_in_the_model(
     with quiet_splink():
         table = make_db_api("duckdb").register(_features(small_world))
         linker = Linker(
-            table, _model._settings(address=False, case_facts=False, large=False), log_level=None
+            table, _model._settings(address=False, case_facts=False, scope="rules"), log_level=None
         )
         names = [c.output_column_name for c in linker._settings_obj.comparisons]
         assert "name" in names

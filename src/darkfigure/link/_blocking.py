@@ -1,20 +1,27 @@
-"""Which pairs of records are scored: the blocking rules, and capped blocks on large inputs.
+"""Which pairs of records are scored: all of them, the blocking rules, or capped blocks.
 
-On lists of a few thousand records the rules can be generous (any two agreeing syllables in
-any spelling). Blocks grow with the input and the pairs they propose with its square: on a
-million records the same name pair and birth year is shared by hundreds of people, and such a
-block alone proposes more pairs than can be scored. Above :data:`LARGE` records each name
-and birth rule therefore builds its own keys (:func:`capped_block_keys`): a block of more than
-:data:`BLOCK_CAP` records is split by a further field (birth month, citizenship, birth year),
-and a block still too big is left out, so the pairs proposed grow linearly with the input. A
-pair inside a left-out block can still be proposed by a phone, a document or another rule;
-one that is not has no evidence the model could tell from hundreds of namesakes anyway.
+Blocking only saves work: a pair it leaves out cannot be linked, however strong the model.
+Up to :data:`ALL_PAIRS` pairs (about 3,200 records) every pair is scored, in a minute or so.
+On hk-default the rules leave out about one true pair in twenty (a hotline's working name
+with no phone, date or document shares no key with the same woman's police record), and the
+case facts and age link some of those.
+
+Above that the rules choose (:func:`blocking_scope`). They can be generous on lists of a few
+thousand records (any two agreeing syllables in any spelling). Blocks grow with the input and
+the pairs they propose with its square: on a million records the same name pair and birth
+year is shared by hundreds of people, and such a block alone proposes more pairs than can be
+scored. Above :data:`LARGE` records each name and birth rule therefore builds its own keys
+(:func:`capped_block_keys`): a block of more than :data:`BLOCK_CAP` records is split by a
+further field (birth month, citizenship, birth year), and a block still too big is left out,
+so the pairs proposed grow linearly with the input. A pair inside a left-out block can still
+be proposed by a phone, a document or another rule; one that is not has no evidence the
+model could tell from hundreds of namesakes anyway.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -23,7 +30,20 @@ from splink import Linker, SettingsCreator, block_on
 
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
-__all__ = ["BLOCK_CAP", "LARGE", "blocking_rules", "candidate_pairs", "capped_block_keys"]
+__all__ = [
+    "ALL_PAIRS",
+    "BLOCK_CAP",
+    "LARGE",
+    "Scope",
+    "blocking_rules",
+    "blocking_scope",
+    "candidate_pairs",
+    "capped_block_keys",
+]
+
+#: Up to this many pairs of records every pair is scored (the default of the setting
+#: ``all_pairs_limit``): 5 million pairs are about 3,200 records.
+ALL_PAIRS = 5_000_000
 
 #: Above this many records the name and birth rules use capped blocks.
 LARGE = 50_000
@@ -59,25 +79,47 @@ _CAPPED_RULES = (
 
 _LISTS = ("nm_pairs", "nm_triples", "nm_flat", "nm_aka")
 
+#: How the pairs to score are chosen: every pair, the rules, or the rules on capped blocks.
+Scope = Literal["all", "rules", "capped"]
 
-def blocking_rules(*, address: bool = False, large: bool = False) -> list[Any]:
-    """Rules that propose candidate pairs (their union is scored).
 
-    A shared phone, document or full date of birth; any two syllables agreeing in any spelling
-    (``nm_pairs`` holds every pair of syllable keys, exploded); and, for one-syllable names
-    (``Ah Mei``) and names with typos, one shared key with the same implied birth year; an
-    alias or nickname shared with the same birth year or citizenship. With an address: the same
+def blocking_scope(n: int, *, all_pairs_limit: int = ALL_PAIRS) -> Scope:
+    """How the pairs of ``n`` records are chosen: ``"all"`` when there are at most
+    ``all_pairs_limit`` pairs, else ``"rules"``, or ``"capped"`` above :data:`LARGE` records.
+
+    Examples
+    --------
+    >>> blocking_scope(3000), blocking_scope(3000, all_pairs_limit=0), blocking_scope(60_000)
+    ('all', 'rules', 'capped')
+    """
+    if n * (n - 1) // 2 <= all_pairs_limit:
+        return "all"
+    return "capped" if n > LARGE else "rules"
+
+
+def blocking_rules(*, address: bool = False, scope: Scope = "rules") -> list[Any]:
+    """Rules that propose candidate pairs (their union is scored) in ``scope``.
+
+    ``"all"``: no rules, which Splink takes as every pair.
+
+    ``"rules"``: a shared phone, document or full date of birth; any two syllables agreeing in
+    any spelling (``nm_pairs`` holds every pair of syllable keys, exploded); and, for
+    one-syllable names (``Ah Mei``) and names with typos, one shared key with the same implied
+    birth year; an alias or nickname shared with the same birth year or citizenship. With an
+    address: the same
     address, or one shared name key (or the first three letters of a long name token) and one
     shared address token, or any three address tokens shared (typos in the name and in the
     rest of the address: 12 of the 5,000 FEBRL4 matches are found by this rule alone).
 
-    ``large`` (more than :data:`LARGE` records): a shared phone or document, or a shared
+    ``"capped"`` (more than :data:`LARGE` records): a shared phone or document, or a shared
     capped block key (the features must then have the column :func:`capped_block_keys` adds):
     the same date of birth; a name key with the same birth year and month; two agreeing
     syllables with the same implied birth year; three agreeing syllables; an alias with the
     same birth year.
     """
-    if large:
+    if scope == "all":
+        return []
+    if scope == "capped":
         name_rules = [block_on(CAPPED, arrays_to_explode=[CAPPED])]
     else:
         name_rules = [
@@ -168,26 +210,32 @@ def capped_block_keys(features: pd.DataFrame, *, cap: int = BLOCK_CAP) -> pd.Dat
     return keyed
 
 
-def candidate_pairs(features: pd.DataFrame, *, address: bool = False) -> pd.DataFrame:
-    """Every pair the blocking rules propose for ``features``: the pairs the model scores.
+def candidate_pairs(
+    features: pd.DataFrame, *, address: bool = False, all_pairs_limit: int = ALL_PAIRS
+) -> pd.DataFrame:
+    """Every pair the model scores for ``features``: all of them, or those blocking proposes.
 
-    ``unique_id_l`` < ``unique_id_r``, one row per pair, on DuckDB, with the rules for the
-    size of the input (capped blocks above :data:`LARGE` records). For checking what blocking
-    keeps against known truth (the link benchmark's blocking recall); linkage itself scores
-    the pairs without listing them first.
+    ``unique_id_l`` < ``unique_id_r``, one row per pair, on DuckDB, chosen as linkage chooses
+    them (:func:`blocking_scope`). For checking what blocking keeps against known truth (the
+    link benchmark's blocking recall); linkage itself scores the pairs without listing them
+    first.
 
     Raises
     ------
     LinkError
         The engine failed (its own message is withheld).
     """
-    large = len(features) > LARGE
-    if large:
+    scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
+    if scope == "all":
+        ids = np.sort(features["unique_id"].to_numpy(dtype=np.int64))
+        left, right = np.triu_indices(len(ids), k=1)
+        return pd.DataFrame({"unique_id_l": ids[left], "unique_id_r": ids[right]})
+    if scope == "capped":
         features = capped_block_keys(features)
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[],
-        blocking_rules_to_generate_predictions=blocking_rules(address=address, large=large),
+        blocking_rules_to_generate_predictions=blocking_rules(address=address, scope=scope),
         unique_id_column_name="unique_id",
     )
     with quiet_splink(), engine_errors("listing the candidate pairs"):

@@ -19,10 +19,12 @@ from darkfigure._summary import Summary
 from darkfigure.eligibility import age_bands
 from darkfigure.errors import DarkfigureWarning, InputError, SettingsError
 from darkfigure.histories import CaptureHistories, build_histories
+from darkfigure.link._blocking import Scope
 from darkfigure.link._charts import match_weights_chart
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
 from darkfigure.link._features import CASE_FACTS, case_fact_columns, derive_features
 from darkfigure.link._model import (
+    FLOOR,
     cluster,
     cluster_probability,
     components,
@@ -40,6 +42,12 @@ __all__ = ["REVIEW_FILE", "Linkage", "link_records", "read_records"]
 REVIEW_FILE = "review_clusters_DATA_HOLDER_ONLY.csv"
 
 _OUTPUT_COLUMNS = ["list_name", "record_id", "person_key", "cluster_size", "match_probability"]
+
+_SCOPE_LABELS: dict[Scope, str] = {
+    "all": "every pair",
+    "rules": "those blocking proposes",
+    "capped": "those blocking proposes (capped blocks)",
+}
 
 
 def read_records(paths: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
@@ -83,6 +91,9 @@ class Linkage:
         The settings of this linkage (file, then arguments, over the defaults).
     trained
         Whether the model was trained here (``False``: a saved model was applied).
+    blocking
+        Which pairs were scored: ``"all"`` (every pair), ``"rules"`` (those the blocking
+        rules propose) or ``"capped"`` (the rules on capped blocks, above 50,000 records).
     samples
         Capture-history tables drawn from the match probabilities (``samples=M``).
     warnings
@@ -97,6 +108,7 @@ class Linkage:
     model: SavedModel
     settings: LinkSettings
     trained: bool = True
+    blocking: Scope = "rules"
     samples: tuple[CaptureHistories, ...] = ()
     warnings: tuple[str, ...] = ()
     splink_linker: Any = field(default=None, repr=False)
@@ -141,7 +153,8 @@ class Linkage:
                 for name, row in per_list.iterrows()
             },
             "cluster_sizes": {str(k): int(v) for k, v in sizes.value_counts().sort_index().items()},
-            "pairs_scored": len(self.pairs),
+            "blocking": self.blocking,
+            "pairs_kept": len(self.pairs),
             "pairs_linked": int((self.pairs["match_probability"] >= self.threshold).sum()),
             "threshold": self.threshold,
             "backend": self.backend,
@@ -164,7 +177,8 @@ class Linkage:
             header=(
                 ("records", d["records"]),
                 ("people (clusters)", d["people"]),
-                ("pairs scored", d["pairs_scored"]),
+                ("pairs scored", _SCOPE_LABELS[self.blocking]),
+                (f"pairs kept (p ≥ {FLOOR})", d["pairs_kept"]),
                 ("pairs linked", d["pairs_linked"]),
                 ("threshold", d["threshold"]),
                 ("engine", d["backend"]),
@@ -435,6 +449,7 @@ def link_records(
         max_iterations=chosen.training.max_iterations,
         em_convergence=chosen.training.em_convergence,
         model=None if applied is None else applied.model.splink_model,
+        all_pairs_limit=chosen.all_pairs_limit,
         step=report,
     )
     report("clustering")
@@ -469,6 +484,7 @@ def link_records(
         SavedModel.trained(scored.model_json, chosen) if applied is None else applied.model,
         chosen,
         trained=applied is None,
+        blocking=scored.scope,
         samples=drawn,
         warnings=tuple(notes),
         splink_linker=scored.linker,

@@ -20,7 +20,13 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from splink import Linker, SettingsCreator, block_on
 
-from darkfigure.link._blocking import LARGE, blocking_rules, capped_block_keys
+from darkfigure.link._blocking import (
+    ALL_PAIRS,
+    Scope,
+    blocking_rules,
+    blocking_scope,
+    capped_block_keys,
+)
 from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
@@ -60,12 +66,12 @@ MAX_ITERATIONS = 25
 EM_CONVERGENCE = 1e-4
 
 
-def _settings(*, address: bool, case_facts: bool, large: bool) -> SettingsCreator:
+def _settings(*, address: bool, case_facts: bool, scope: Scope) -> SettingsCreator:
     comparisons: list[Any] = list(all_comparisons(address=address, case_facts=case_facts))
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=blocking_rules(address=address, large=large),
+        blocking_rules_to_generate_predictions=blocking_rules(address=address, scope=scope),
         unique_id_column_name="unique_id",
         additional_columns_to_retain=[],
         retain_matching_columns=False,
@@ -81,6 +87,7 @@ class Scored:
     parameters: pd.DataFrame  #: comparison, level, m, u, bayes_factor, match_weight
     model_json: dict[str, Any]  #: Splink's model (settings + trained m/u), value-free
     prior: float  #: trained probability that two random records match
+    scope: Scope  #: which pairs were scored (:func:`~darkfigure.link._blocking.blocking_scope`)
     linker: Any  #: the Splink linker (``Linkage.splink_linker``)
 
 
@@ -105,14 +112,14 @@ def _parameters(model: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _train_m(linker: Any, n: int) -> None:
-    """EM sessions for m. Birth is trained on pairs with the same name of two or more
-    syllables: one-word names (nicknames like "Lily") would make EM take "same nickname"
-    for "match"."""
+def _train_m(linker: Any, *, large: bool) -> None:
+    """EM sessions for m (on a sample of :data:`EM_PAIRS` pairs when ``large``). Birth is
+    trained on pairs with the same name of two or more syllables: one-word names (nicknames
+    like "Lily") would make EM take "same nickname" for "match"."""
     for level in _levels(linker):
         level._trained_m_probabilities = []  # a new round replaces the previous one
     for rule in (block_on("dob"), "l.nm_sig = r.nm_sig AND l.nm_len >= 2"):
-        _em_session(linker, rule, max_pairs=EM_PAIRS if n > LARGE else None)
+        _em_session(linker, rule, max_pairs=EM_PAIRS if large else None)
 
 
 def _train_em(linker: Any, rule: Any, **options: Any) -> None:
@@ -251,35 +258,31 @@ def _train_u_on_random_pairs(linker: Any, sampled: float) -> None:
 
 
 #: Agreement levels that are blocking rules themselves (comparison, its first level's column):
-#: every pair that reaches them is scored, so their u is counted over all pairs.
+#: every pair that reaches them is among the pairs scored, so their u is counted over all pairs.
 EXACT_LEVELS = (("phone", "phone"), ("document", "document"), ("birth", "dob"))
 
 
 def _exact_level_pairs(linker: Any, table: Any, *, large: bool) -> pd.DataFrame:
     """The pairs scored at or above :data:`FLOOR` among those that agree on an exact level.
 
-    On small inputs every such pair is a candidate (each level is a blocking rule). On large
-    inputs the date-of-birth blocks are capped, and the pairs sharing a date of birth run to
-    tens of millions, nearly all non-matches: only those that also share a name key are
-    scored (the matches among the rest add nothing measurable to the sum).
+    Only those pairs are scored, not every pair the linkage will score (on small inputs that
+    is every pair of records). On large inputs the pairs sharing a date of birth run to tens
+    of millions, nearly all non-matches: only those that also share a name key are scored
+    (the matches among the rest add nothing measurable to the sum).
     """
-    if not large:
-        pairs: pd.DataFrame = linker.inference.predict(
-            threshold_match_probability=FLOOR
-        ).as_pandas_dataframe()
-        return pairs
+    birth = block_on("nm_flat", "dob", arrays_to_explode=["nm_flat"]) if large else block_on("dob")
     settings = SettingsCreator.from_path_or_dict(linker.misc.save_model_to_json())
     settings.blocking_rules_to_generate_predictions = [
         block_on("phone"),
         block_on("document"),
-        block_on("nm_flat", "dob", arrays_to_explode=["nm_flat"]),
+        birth,
     ]
     exact = Linker(table, settings, log_level=None)
     predictions = exact.inference.predict(threshold_match_probability=FLOOR)
     return predictions.as_pandas_dataframe()  # type: ignore[no-untyped-call,no-any-return]
 
 
-def _count_u_on_all_pairs(linker: Any, table: Any, features: pd.DataFrame) -> None:
+def _count_u_on_all_pairs(linker: Any, table: Any, features: pd.DataFrame, *, large: bool) -> None:
     """u of "same phone", "same document" and "same date of birth" from all pairs, not a sample.
 
     These levels are rare (a few dozen non-matching pairs among millions), so on a sample of
@@ -289,7 +292,7 @@ def _count_u_on_all_pairs(linker: Any, table: Any, features: pd.DataFrame) -> No
     that can be matches (:func:`_exact_level_pairs`): u = (pairs that agree − their summed
     match probability) / (all pairs − all matches expected), at least half a pair.
     """
-    pairs = _exact_level_pairs(linker, table, large=len(features) > LARGE)
+    pairs = _exact_level_pairs(linker, table, large=large)
     left = pairs["unique_id_l"].to_numpy(dtype=np.int64)
     right = pairs["unique_id_r"].to_numpy(dtype=np.int64)
     probability = pairs["match_probability"].to_numpy(dtype=float)
@@ -338,10 +341,13 @@ def _train(
     prior_recall: float,
     max_iterations: int,
     em_convergence: float,
+    scope: Scope,
     report: Callable[[str], None],
 ) -> Linker:
-    """A Splink linker on ``features`` with the model trained: prior, u, then m by EM."""
+    """A Splink linker on ``features`` with the model trained: prior, u, then m by EM; it
+    scores the pairs of ``scope``."""
     n = len(features)
+    large = scope == "capped"
     everything = n * (n - 1) / 2
     sampled = max(1.0, min(SAMPLE_PAIRS, everything))
     # A random bucket per record: pairs within a bucket are a random sample of about
@@ -351,7 +357,7 @@ def _train(
         rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64)
     )
     settings = dataclasses.replace(
-        _settings(address=address, case_facts=case_facts, large=n > LARGE),
+        _settings(address=address, case_facts=case_facts, scope=scope),
         max_iterations=max_iterations,
         em_convergence=em_convergence,
     )
@@ -369,7 +375,7 @@ def _train(
         linker.training.estimate_u_using_random_sampling(max_pairs=sampled, seed=seed)
     with engine_errors("training by expectation maximisation"):
         report("EM training: m")
-        _train_m(linker, n)
+        _train_m(linker, large=large)
         # The random pairs that estimated u include true matches; on lists this small
         # they are as common as chance agreement on a phone or document. Take them out
         # (with the trained prior and m) and train m again against the corrected u.
@@ -377,23 +383,23 @@ def _train(
         _train_u_on_random_pairs(linker, min(sampled, everything))
         _hold_vanishing_m(linker)
         report("EM training: u of the exact levels")
-        _count_u_on_all_pairs(linker, table, features)
+        _count_u_on_all_pairs(linker, table, features, large=large)
         report("EM training: m again")
-        _train_m(linker, n)
+        _train_m(linker, large=large)
         _floor_case_fact_m(linker)
     return linker
 
 
 def _saved_settings(
-    model: Mapping[str, Any], *, address: bool, large: bool, dialect: str
+    model: Mapping[str, Any], *, address: bool, scope: Scope, dialect: str
 ) -> SettingsCreator:
     """A saved Splink model with this version's blocking rules for the input at hand.
 
     The comparisons, their trained m and u and the prior are the model's. The blocking rules
-    only decide which pairs are scored, not how, and must fit the size of *this* input (they
-    tighten above :data:`LARGE` records): a model trained on one year's small lists may be
-    applied to a larger next year. The comparison conditions are rewritten for ``dialect``
-    (the engine's) when the model was saved by the other engine.
+    only decide which pairs are scored, not how, and must fit the size of *this* input
+    (``scope``: all pairs of a small input, capped blocks of a large one): a model trained on
+    one year's small lists may be applied to a larger next year. The comparison conditions
+    are rewritten for ``dialect`` (the engine's) when the model was saved by the other engine.
     """
     saved = dict(model)
     source = str(saved.get("sql_dialect") or "duckdb")
@@ -415,7 +421,7 @@ def _saved_settings(
         ]
         saved["sql_dialect"] = dialect
     creator = SettingsCreator.from_path_or_dict(saved)
-    creator.blocking_rules_to_generate_predictions = blocking_rules(address=address, large=large)
+    creator.blocking_rules_to_generate_predictions = blocking_rules(address=address, scope=scope)
     return creator
 
 
@@ -430,9 +436,11 @@ def score_pairs(
     max_iterations: int = MAX_ITERATIONS,
     em_convergence: float = EM_CONVERGENCE,
     model: Mapping[str, Any] | None = None,
+    all_pairs_limit: int = ALL_PAIRS,
     step: Callable[[str], None] | None = None,
 ) -> Scored:
-    """Train the model by EM on ``features`` (or apply a saved one) and score every blocked pair.
+    """Train the model by EM on ``features`` (or apply a saved one) and score the pairs:
+    every pair of a small input, the pairs blocking proposes on a larger one.
 
     Parameters
     ----------
@@ -455,6 +463,9 @@ def score_pairs(
         A trained Splink model (``linker.misc.save_model_to_json()``) to apply instead of
         training; ``features`` must have the columns its comparisons use. ``seed`` and the
         training options are then not used.
+    all_pairs_limit
+        Score every pair when there are at most this many
+        (:func:`~darkfigure.link._blocking.blocking_scope`).
     step
         Called with a short description before each stage (for progress display).
 
@@ -464,8 +475,8 @@ def score_pairs(
         The engine failed (its own message is withheld).
     """
     report = step or (lambda _: None)
-    large = len(features) > LARGE
-    if large:
+    scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
+    if scope == "capped":
         report("building capped blocks")
         features = capped_block_keys(features)
     with quiet_splink():
@@ -480,12 +491,13 @@ def score_pairs(
                 prior_recall=prior_recall,
                 max_iterations=max_iterations,
                 em_convergence=em_convergence,
+                scope=scope,
                 report=report,
             )
         else:
             report("loading the saved model")
             settings = _saved_settings(
-                model, address=address, large=large, dialect=db_api.sql_dialect.sql_dialect_str
+                model, address=address, scope=scope, dialect=db_api.sql_dialect.sql_dialect_str
             )
             with engine_errors("loading the saved model"):
                 table = _register(db_api, features)
@@ -507,6 +519,7 @@ def score_pairs(
         _parameters(trained),
         trained,
         float(trained.get("probability_two_random_records_match", float("nan"))),
+        scope,
         linker,
     )
 

@@ -37,6 +37,7 @@ from darkfigure import __version__
 from darkfigure._files import write_text_atomic
 from darkfigure._yaml import parse_yaml
 from darkfigure.errors import SettingsError
+from darkfigure.link._blocking import ALL_PAIRS
 from darkfigure.link._engine import Backend
 from darkfigure.link._model import DEFAULT_SEED, EM_CONVERGENCE, MAX_ITERATIONS, PRIOR_RECALL
 
@@ -119,6 +120,11 @@ class LinkSettings(_Model):
         Compare the case facts (district, venue, exploitation, recruitment, ...): ``auto``
         (default: when a list has any), ``true`` (required) or ``false`` (never: for lists
         whose organisations record these facts too differently to tell people apart).
+    all_pairs_limit
+        Score every pair of records when there are at most this many pairs (n(n − 1)/2;
+        default 5,000,000, about 3,200 records); above it, blocking rules choose the pairs.
+        0 always blocks. Blocking saves time but leaves out the true pairs that share no
+        name, date, phone or document (about one in twenty on hk-default).
     training
         EM options (:class:`TrainingSettings`).
 
@@ -138,6 +144,7 @@ class LinkSettings(_Model):
     samples: int = Field(default=0, ge=0)
     address: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
     case_facts: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
+    all_pairs_limit: int = Field(default=ALL_PAIRS, ge=0)
     training: TrainingSettings = TrainingSettings()
 
     def with_overrides(self, **overrides: Any) -> LinkSettings:
