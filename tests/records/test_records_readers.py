@@ -71,6 +71,22 @@ def test_big5_and_gb18030_are_told_apart(names: list[str]) -> None:
     assert detect_encoding(_TO_SIMPLIFIED.convert(body).encode("gb18030")) == "gb18030"
 
 
+@pytest.mark.parametrize(
+    "names",
+    [
+        # Found by the property test above: rare characters (嶺, 燊) read as GB18030 give
+        # more frequent ones (拉, 關), but also a private-use code point or traditional forms.
+        ["何嶺", "嶺燊", "嶺燊", "係偉劉"],
+        ["係華", "偉劉", "嶺燊", "嶺燊"],
+        ["劉區", "燊燊", "燊燊", "係偉際"],
+    ],
+)
+def test_rare_characters_do_not_tip_big5_into_gb18030(names: list[str]) -> None:
+    body = "record_id,name_zh\n" + "".join(f"{i},{n}\n" for i, n in enumerate(names))
+    assert detect_encoding(body.encode("big5hkscs")) == "big5hkscs"
+    assert detect_encoding(_TO_SIMPLIFIED.convert(body).encode("gb18030")) == "gb18030"
+
+
 def test_forced_encoding_wins(write_csv: WriteCsv) -> None:
     path = write_csv("list.csv", [HEADER, *ZH_ROWS], encoding="big5hkscs")
     forced = read_lists(path, encoding="Big5-HKSCS")

@@ -13,6 +13,8 @@ import codecs
 import csv
 import datetime as dt
 import functools
+import math
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,25 +127,71 @@ def _common_hanzi() -> frozenset[str]:
     return frozenset(chars)
 
 
-def _plausibility(text: str) -> tuple[float, float]:
-    """Shares of non-ASCII characters that are frequent, then fairly common, Chinese characters."""
-    wide = [c for c in text if ord(c) > 0x7F]
-    if not wide:
-        return (1.0, 1.0)
+#: Share of the characters of real Chinese text that are frequent (:func:`frequent_hanzi`),
+#: other first-level characters of Big5 or GB2312 (:func:`_common_hanzi`), or anything else:
+#: the three tiers of the unigram model that tells the two encodings apart. The exact shares
+#: hardly matter; what matters is that each tier is far likelier per character than the next.
+_TIER_SHARES = (0.6, 0.3, 0.1)
+
+#: How many characters the last tier spreads over (about the CJK Unified Ideographs block).
+_RARE_CHARACTERS = 20_000
+
+
+@functools.cache
+def _tier_log_probabilities() -> tuple[float, float, float]:
     frequent, common = frequent_hanzi(), _common_hanzi()
-    return (
-        sum(c in frequent for c in wide) / len(wide),
-        sum(c in common for c in wide) / len(wide),
+    sizes = (len(frequent), len(common - frequent), _RARE_CHARACTERS)
+    frequent_log, common_log, rare_log = (
+        math.log(share / size) for share, size in zip(_TIER_SHARES, sizes, strict=True)
     )
+    return frequent_log, common_log, rare_log
+
+
+@functools.cache
+def _other_script(encoding: str) -> Callable[[str], bool]:
+    """Whether a character belongs only to the script that ``encoding`` is not used for:
+    traditional-only read as GB18030 (Mainland text is simplified), simplified-only as Big5."""
+    import opencc  # imported here: only needed when a file's bytes fit both encodings
+
+    converter = opencc.OpenCC("t2s" if encoding == "gb18030" else "s2t")
+    return functools.cache(lambda c: converter.convert(c) != c)
+
+
+def _log_likelihood(text: str, encoding: str) -> float:
+    """Log-probability of ``text``'s non-ASCII characters as Chinese text in ``encoding``.
+
+    A unigram model of three tiers (:data:`_TIER_SHARES`); a character of the other script
+    counts as rare. A private-use or unassigned code point gives minus infinity: those come
+    only from a misreading (Big5 bytes read as GB18030 fall into its user-defined areas,
+    何 → U+E796).
+    """
+    frequent, common = frequent_hanzi(), _common_hanzi()
+    log_frequent, log_common, log_rare = _tier_log_probabilities()
+    other_script = _other_script(encoding)
+    total = 0.0
+    for c in text:
+        if ord(c) <= 0x7F:
+            continue
+        if unicodedata.category(c) in ("Co", "Cn"):
+            return -math.inf
+        if other_script(c):
+            total += log_rare
+        elif c in frequent:
+            total += log_frequent
+        elif c in common:
+            total += log_common
+        else:
+            total += log_rare
+    return total
 
 
 def detect_encoding(sample: bytes) -> str | None:
     """The encoding of a CSV sample: UTF-8 (with BOM: ``utf-8-sig``), Big5-HKSCS or GB18030.
 
     UTF-8 is tried strictly first. Big5-HKSCS and GB18030 can often both decode the same bytes;
-    then the one giving more frequent Chinese characters wins (decoded with the wrong one, text
-    turns into rare characters, kana or private-use code points), then the one giving more of
-    the first-level characters of either encoding, then Big5-HKSCS (Hong Kong's).
+    decoded with the wrong one, text turns into rare characters, characters of the other
+    script, kana or private-use code points. The reading that is likelier as Chinese text wins
+    (:func:`_log_likelihood`), Big5-HKSCS (Hong Kong's) on a tie.
     None when no candidate decodes the sample.
 
     Examples
@@ -166,7 +214,7 @@ def detect_encoding(sample: bytes) -> str | None:
         if name == "utf-8":
             return name
     if len(decoded) == 2:
-        scores = {name: _plausibility(text) for name, text in decoded.items()}
+        scores = {name: _log_likelihood(text, name) for name, text in decoded.items()}
         return "big5hkscs" if scores["big5hkscs"] >= scores["gb18030"] else "gb18030"
     return next(iter(decoded), None)
 
