@@ -92,3 +92,20 @@ def test_usage_errors_exit_2(tmp_path):
     assert result.exit_code == 2
     result = runner.invoke(app, ["link", "x.csv"])
     assert result.exit_code == 2
+
+
+def test_a_list_that_recorded_nobody_is_linked_around_with_a_warning(small_world, tmp_path):
+    """A simulated year can leave a list empty (hk-small seed 2 has no Thai consulate record);
+    the other lists are linked, the empty one adds no capture column, and the output says so."""
+    empty = tmp_path / "consulate_vnm.csv"
+    police = small_world / "lists" / "police.csv"
+    empty.write_text(police.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    files = [str(p) for p in sorted((small_world / "lists").glob("*.csv"))] + [str(empty)]
+    out = tmp_path / "linked"
+    result = runner.invoke(app, ["link", *files, "--out", str(out), "--json", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    (warning,) = [w for w in data["warnings"] if "consulate_vnm.csv" in w]
+    assert "header but no records" in warning
+    assert "consulate_vnm" not in pd.read_csv(out / "histories.csv").columns
+    assert "consulate_vnm" not in data["lists"]

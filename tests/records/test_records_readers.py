@@ -211,8 +211,6 @@ def test_parquet_of_any_flat_types(tmp_path: Path) -> None:
 HOSTILE = {
     "empty.csv": (b"", "the file is empty"),
     "blank.csv": (b"\n\n  \n", "the file is empty"),
-    "header.csv": (b"record_id,sex\n", "the file has a header but no records"),
-    "header_no_newline.csv": (b"record_id,sex", "the file has a header but no records"),
     "semicolons.csv": (b"record_id;sex\n1;F\n", "separated by semicolons"),
     "tabs.csv": (b"record_id\tsex\n1\tF\n", "separated by tabs"),
     "garbage.csv": (bytes(range(256)) * 40, "a binary file"),
@@ -224,6 +222,21 @@ HOSTILE = {
     "truncated.parquet": (b"PAR1" + b"\x00" * 50, "not a readable Parquet"),
     "old.xls": (b"\xd0\xcf\x11\xe0" + b"\x00" * 50, "old Excel .xls"),
 }
+
+
+@pytest.mark.parametrize("data", [b"record_id,sex\n", b"record_id,sex"])
+def test_a_list_that_recorded_nobody_is_a_warning(tmp_path: Path, data: bytes) -> None:
+    (tmp_path / "consulate.csv").write_bytes(data)
+    (tmp_path / "police.csv").write_bytes(b"record_id,sex\n1,F\n")
+    records = read_lists([tmp_path / "consulate.csv", tmp_path / "police.csv"])
+    assert records.report.valid, records.report.problem_lines()
+    (warning,) = records.report.warnings
+    assert (Path(warning.file).name, warning.reason) == (
+        "consulate.csv",
+        "the file has a header but no records: the list adds no one (if it should have "
+        "records, check the export)",
+    )
+    assert records.frame["list_name"].tolist() == ["police"]
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))

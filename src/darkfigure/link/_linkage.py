@@ -58,9 +58,23 @@ def read_records(paths: Sequence[str | os.PathLike[str]]) -> pd.DataFrame:
     RecordError
         Any problem the records stage finds (file, row, column, reason; no identity values).
     """
+    return _read_checked(paths)[0]
+
+
+def _read_checked(paths: Sequence[str | os.PathLike[str]]) -> tuple[pd.DataFrame, list[str]]:
+    """The records of ``paths`` and what their warnings tell a linkage: each warning about a
+    whole file (a list that recorded nobody), and how many values were kept as written."""
     record_set = read_lists([Path(p) for p in paths])
-    record_set.report.raise_if_invalid()
-    return record_set.frame
+    report = record_set.report
+    report.raise_if_invalid()
+    notes = [str(problem) for problem in report.warnings if problem.row is None]
+    on_values = report.warning_count - len(notes)
+    if on_values:
+        notes.append(
+            f"records: {on_values} value(s) kept as written with a warning (an invalid phone, "
+            "an unknown district, ...); `darkfigure records validate` lists them"
+        )
+    return record_set.frame, notes
 
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
@@ -428,7 +442,13 @@ def link_records(
             warnings.warn(notes[-1], DarkfigureWarning, stacklevel=2)
     report = progress or (lambda _: None)
     report("reading records")
-    frame = records.copy() if isinstance(records, pd.DataFrame) else read_records(records)
+    if isinstance(records, pd.DataFrame):
+        frame = records.copy()
+    else:
+        frame, read_notes = _read_checked(records)
+        for note in read_notes:
+            warnings.warn(note, DarkfigureWarning, stacklevel=2)
+        notes += read_notes
     missing = {"list_name", "record_id"} - set(frame.columns)
     if missing:
         raise InputError(f"records lack column(s): {', '.join(sorted(missing))}")

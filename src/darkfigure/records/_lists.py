@@ -38,7 +38,12 @@ __all__ = ["RecordSet", "read_lists", "sample_paths", "validate_lists"]
 PathLike = str | os.PathLike[str]
 #: ``progress(bytes_done, bytes_total)``, called after every chunk.
 Progress = Callable[[int, int], None]
-_NO_RECORDS = "the file has a header but no records"
+#: A list that recorded nobody is a fact, not a fault (a consulate that met no victim this
+#: year): a warning, so that its other lists can still be linked; it adds no capture column.
+_NO_RECORDS = (
+    "the file has a header but no records: the list adds no one (if it should have records, "
+    "check the export)"
+)
 
 
 @dataclass(frozen=True)
@@ -324,7 +329,7 @@ def _run(
                 if progress is not None:
                     progress(done_before + item.source.bytes_done, total)
             if records == 0:
-                log.add(item.display, [None], None, _NO_RECORDS)
+                log.add(item.display, [None], None, _NO_RECORDS, severity="warning")
         except UnreadableFileError as failure:
             log.add(item.display, [failure.row], failure.column, failure.reason)
         done_before += item.source.size
