@@ -106,10 +106,10 @@ def blocking_rules(*, address: bool = False, scope: Scope = "rules") -> list[Any
     any spelling (``nm_pairs`` holds every pair of syllable keys, exploded); and, for
     one-syllable names (``Ah Mei``) and names with typos, one shared key with the same implied
     birth year; an alias or nickname shared with the same birth year or citizenship. With an
-    address: the same
-    address, or one shared name key (or the first three letters of a long name token) and one
-    shared address token, or any three address tokens shared (typos in the name and in the
-    rest of the address: 12 of the 5,000 FEBRL4 matches are found by this rule alone).
+    address: the same address, or one shared name key (or the first three letters of a long
+    name token) and one shared address token, or any three address tokens shared (typos in
+    the name and in the rest of the address: 12 of the 5,000 FEBRL4 matches are found by this
+    rule alone).
 
     ``"capped"`` (more than :data:`LARGE` records): a shared phone or document, or a shared
     capped block key (the features must then have the column :func:`capped_block_keys` adds):

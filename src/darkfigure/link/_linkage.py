@@ -436,8 +436,8 @@ def link_records(
             notes.append(
                 f"{applied.source}: the settings differ from those the model was trained with "
                 f"(model → now: {'; '.join(differences)}); the model is applied as saved (the "
-                "training settings are not used), threshold, backend, seed and samples as "
-                "given now"
+                "training settings are not used), threshold, backend, seed, samples and "
+                "all_pairs_limit as given now"
             )
             warnings.warn(notes[-1], DarkfigureWarning, stacklevel=2)
     report = progress or (lambda _: None)
