@@ -2,9 +2,9 @@
 
 Run: ``.venv/bin/python -m benchmarks link`` (all parts), or set ``DARKFIGURE_BENCH_LINK`` to a
 comma-separated subset of ``febrl,hk,seeds,blocking,scale`` (``seeds``: hk-default seeds
-1-3, each linked with seeds 0-4; ``blocking``: the share of true pairs the blocking rules
-keep) and ``DARKFIGURE_BENCH_LINK_SCALE`` to the number of simulated victims of the scaled
-run (default 60000).
+1-3, each linked with seeds 0-4; ``blocking``: the share of true pairs scored by default,
+and the share the blocking rules alone keep) and ``DARKFIGURE_BENCH_LINK_SCALE`` to the
+number of simulated victims of the scaled run (default 60000).
 
 Reference figures (``shared/reference/linkage.md``, same machine kind): Splink 5.0 on FEBRL4,
 P 1.000 R 0.997 F1 0.998 in 6.5 s (8.4 s whole process), 378 MB; a standard Splink

@@ -273,12 +273,14 @@ def _fold(text: str) -> str:
 
 
 def _fact_codes(fact: str, text: str) -> tuple[str, ...] | None:
-    """The codes of one case fact, normalised and sorted (``None``: not recorded).
+    """The codes of one case fact, normalised and sorted (``None``: blank or not known).
 
     Values the records stage did not normalise (the benchmark and the API take frames as
     they are) are normalised here the same way: districts by name, countries to alpha-3,
     codes folded; a value it does not know is kept folded, so the same text still agrees.
     """
+    if not text.strip():
+        return None
     kind = COLUMNS_BY_NAME[fact].kind
     if kind == "district":
         value = normalise_district(text).value
@@ -290,11 +292,6 @@ def _fact_codes(fact: str, text: str) -> tuple[str, ...] | None:
         parts = [_fold(p) for p in re.split(r"[;,/]", text)]
     codes = sorted({p for p in parts if p and p not in _NOT_KNOWN})
     return tuple(codes) or None
-
-
-def _recorded_codes(fact: str, text: str) -> tuple[str, ...] | None:
-    """:func:`_fact_codes` of a value, ``None`` for a blank one."""
-    return _fact_codes(fact, text) if text.strip() else None
 
 
 def _bits(values: pd.Series, group: pd.Series) -> pd.Series:
@@ -327,7 +324,7 @@ def _case_facts(records: pd.DataFrame, citizenship: pd.Series) -> dict[str, npt.
     for fact in CASE_FACTS:
         text = records[fact] if fact in records.columns else pd.Series("", index=records.index)
         text = text.astype("string").fillna("").astype(object).reset_index(drop=True)
-        codes = _unique_map(text, partial(_recorded_codes, fact))
+        codes = _unique_map(text, partial(_fact_codes, fact))
         key = codes.map(lambda c: ";".join(c) if c else None)
         columns[f"cf_{fact}"] = codes.map(lambda c: list(c) if c else None).to_numpy()
         columns[f"cfb_{fact}"] = _bits(key, group).to_numpy()
