@@ -1,10 +1,12 @@
 """Linkage accuracy and speed: FEBRL4, simulated Hong Kong lists, seeds, and a scaled run.
 
 Run: ``.venv/bin/python -m benchmarks link`` (all parts), or set ``DARKFIGURE_BENCH_LINK`` to a
-comma-separated subset of ``febrl,hk,seeds,blocking,scale`` (``seeds``: hk-default seeds
-1-3, each linked with seeds 0-4; ``blocking``: the share of true pairs scored by default,
-and the share the blocking rules alone keep) and ``DARKFIGURE_BENCH_LINK_SCALE`` to the
-number of simulated victims of the scaled run (default 60000).
+comma-separated subset of ``febrl,hk,seeds,blocking,floor,scale`` (``seeds``: hk-default
+seeds 1-3, each linked with seeds 0-4; ``blocking``: the share of true pairs scored by
+default, and the share the blocking rules alone keep; ``floor``: the capture-history error
+left if exactly the true pairs scored at least p were linked) and
+``DARKFIGURE_BENCH_LINK_SCALE`` to the number of simulated victims of the scaled run (default
+60000).
 
 Reference figures (``shared/reference/linkage.md``, same machine kind): Splink 5.0 on FEBRL4,
 P 1.000 R 0.997 F1 0.998 in 6.5 s (8.4 s whole process), 378 MB; a standard Splink
@@ -184,6 +186,14 @@ def _pairs_within(groups: npt.NDArray[np.int64]) -> int:
     return int((sizes * (sizes - 1) // 2).sum())
 
 
+def _person_index(records: pd.DataFrame, truth: pd.DataFrame) -> npt.NDArray[np.int64]:
+    """The true person of each record, as a number (records in their row order)."""
+    people = records[["list_name", "record_id"]].merge(truth, how="left")["person_id"]
+    if people.isna().any():
+        raise ValueError("the truth table lacks some of the simulated records")
+    return pd.factorize(people)[0].astype(np.int64)
+
+
 def _blocking_recall(person: npt.NDArray[np.int64], pairs: pd.DataFrame) -> tuple[float, float]:
     """Shares of the true pairs that blocking proposes directly, and that it connects within
     the person's records (a chain of proposed true pairs: what clustering can still join)."""
@@ -206,10 +216,7 @@ def _blocking() -> None:
     shares = []
     for seed in range(1, 6):
         records, truth = _simulated(seed, drop_characters=False)
-        people = records[["list_name", "record_id"]].merge(truth, how="left")["person_id"]
-        if people.isna().any():
-            raise ValueError("the truth table lacks some of the simulated records")
-        person = pd.factorize(people)[0].astype(np.int64)
+        person = _person_index(records, truth)
         features = derive_features(records)
         scored = candidate_pairs(features)
         default, _ = _blocking_recall(person, scored)
@@ -228,6 +235,56 @@ def _blocking() -> None:
         f"blocking, hk-default x5: by default {default_mean:.2%} of the true pairs scored "
         f"(target 99.5 %); the rules alone {direct_mean:.2%} proposed, {connected_mean:.2%} "
         "connected"
+    )
+
+
+#: Match probabilities at which :func:`_floor` links the true pairs.
+_FLOOR_PROBABILITIES = (0.5, 0.1, 0.01)
+
+
+def _floor() -> None:
+    """How low the capture-history error can go on the evidence the model weighs.
+
+    For hk-default seeds 1-5, the records are linked as by default; then, for each p of
+    :data:`_FLOOR_PROBABILITIES`, a linkage that links every true pair scored at least p and
+    no false pair (one no rule on these scores can beat: it knows which pairs are true) has
+    its L1 error measured. True pairs scored below p stay apart.
+    """
+    rows = []
+    for seed in range(1, 6):
+        records, truth = _simulated(seed, drop_characters=False)
+        person = _person_index(records, truth)
+        linkage = link_records(records)
+        pairs = linkage.pairs
+        left = pairs["unique_id_l"].to_numpy()
+        right = pairs["unique_id_r"].to_numpy()
+        true = person[left] == person[right]
+        row = [linkage.evaluate(truth, estimate=False).histories_l1_share]
+        n = len(records)
+        for p in _FLOOR_PROBABILITIES:
+            keep = true & (pairs["match_probability"].to_numpy() >= p)
+            graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
+            key = connected_components(graph, directed=False)[1]
+            oracle = evaluate_linkage(
+                records.assign(person_key=key.astype(str)), truth, estimate=False
+            )
+            row.append(oracle.histories_l1_share)
+        rows.append(row)
+        print(
+            f"  hk-default seed {seed}: L1 linked {row[0]:.2%}; true pairs only, scored at least "
+            + ", ".join(
+                f"{p}: {share:.2%}" for p, share in zip(_FLOOR_PROBABILITIES, row[1:], strict=True)
+            ),
+            flush=True,
+        )
+    means = np.mean(rows, axis=0)
+    print(
+        f"floor, hk-default x5: L1 linked {means[0]:.2%}; linking exactly the true pairs scored "
+        f"at least "
+        + ", ".join(
+            f"{p}: {share:.2%}" for p, share in zip(_FLOOR_PROBABILITIES, means[1:], strict=True)
+        )
+        + " (target 3 %)"
     )
 
 
@@ -271,9 +328,13 @@ def _scale() -> None:
     )
 
 
+#: The parts run when ``DARKFIGURE_BENCH_LINK`` is not set.
+_PARTS = "febrl,hk,seeds,blocking,floor,scale"
+
+
 def run() -> None:
     """Print the figures (see the module docstring for the command)."""
-    parts = os.environ.get("DARKFIGURE_BENCH_LINK", "febrl,hk,seeds,blocking,scale").split(",")
+    parts = os.environ.get("DARKFIGURE_BENCH_LINK", _PARTS).split(",")
     if "febrl" in parts:
         _febrl()
     if "hk" in parts:
@@ -282,5 +343,7 @@ def run() -> None:
         _seeds()
     if "blocking" in parts:
         _blocking()
+    if "floor" in parts:
+        _floor()
     if "scale" in parts:
         _scale()
