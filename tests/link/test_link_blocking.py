@@ -149,3 +149,52 @@ def test_scoring_every_pair_finds_what_blocking_leaves_out(tmp_path) -> None:
     assert all_pairs.recall > rules.recall
     assert all_pairs.precision >= rules.precision - 0.01
     assert all_pairs.histories_l1_share < rules.histories_l1_share
+
+
+def _true_pairs_kept(pairs: pd.DataFrame, person: np.ndarray) -> float:
+    left, right = pairs["unique_id_l"].to_numpy(), pairs["unique_id_r"].to_numpy()
+    kept = int((person[left] == person[right]).sum())
+    sizes = pd.Series(person).value_counts().to_numpy()
+    return kept / int((sizes * (sizes - 1) // 2).sum())
+
+
+@pytest.mark.slow
+def test_above_the_limit_every_pair_of_one_citizenship_is_scored(tmp_path) -> None:
+    """Just above the all-pairs limit the rules are joined by every pair of the same
+    citizenship (hk-small seed 8): they score more of the true pairs than the rules alone,
+    and the linkage that scores them has better recall and capture histories."""
+    from darkfigure.link import link_records
+    from darkfigure.link._blocking import candidate_pairs
+    from darkfigure.link._features import derive_features
+    from darkfigure.simulate import simulate_world
+
+    simulate_world("hk-small", seed=8, persons=500).write(tmp_path)
+    files = sorted((tmp_path / "lists").glob("*.csv"))
+    truth = pd.read_csv(tmp_path / "truth" / "records.csv", dtype=str, keep_default_na=False)
+    records = pd.concat(
+        [pd.read_csv(f, dtype=str, keep_default_na=False).assign(list_name=f.stem) for f in files],
+        ignore_index=True,
+    )
+    person = pd.factorize(
+        records[["list_name", "record_id"]].merge(truth, how="left")["person_id"]
+    )[0]
+    features = derive_features(records)
+    limit = len(records) * (len(records) - 1) // 2 - 1  # one pair too many to score them all
+    wide = candidate_pairs(features, all_pairs_limit=limit)
+    rules = candidate_pairs(features, all_pairs_limit=0)
+    citizenship = features["citizenship"].to_numpy(dtype=object)
+    left, right = wide["unique_id_l"].to_numpy(), wide["unique_id_r"].to_numpy()
+    same = pd.notna(citizenship[left]) & (citizenship[left] == citizenship[right])
+    counts = features["citizenship"].value_counts().to_numpy()
+    assert same.sum() == (counts * (counts - 1) // 2).sum()  # every such pair, once
+    assert _true_pairs_kept(wide, person) > _true_pairs_kept(rules, person)
+
+    linked = link_records(files, settings=LinkSettings(all_pairs_limit=limit), seed=1)
+    blocked = link_records(files, settings=LinkSettings(all_pairs_limit=0), seed=1)
+    assert (linked.blocking, linked.blocking_wide) == ("rules", "the same citizenship")
+    assert blocked.blocking_wide is None
+    assert "every pair of the same citizenship" in dict(linked.summary().header)["pairs scored"]
+    with_wide = linked.evaluate(truth, estimate=False)
+    alone = blocked.evaluate(truth, estimate=False)
+    assert with_wide.recall > alone.recall
+    assert with_wide.histories_l1_share < alone.histories_l1_share

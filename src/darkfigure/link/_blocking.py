@@ -7,7 +7,10 @@ with no phone, date or document shares no key with the same woman's police recor
 case facts and age link some of those.
 
 Above that the rules choose (:func:`blocking_scope`). They can be generous on lists of a few
-thousand records (any two agreeing syllables in any spelling). Blocks grow with the input and
+thousand records (any two agreeing syllables in any spelling), and the widest of
+:data:`WIDE_RULES` whose pairs fit within the limit is added (:func:`wide_rule`): every pair of
+the same citizenship, on a few thousand records more, so that the pairs scored do not fall
+from all of them to the rules' few at the limit. Blocks grow with the input and
 the pairs they propose with its square: on a million records the same name pair and birth
 year is shared by hundreds of people, and such a block alone proposes more pairs than can be
 scored. Above :data:`LARGE` records each name and birth rule therefore builds its own keys
@@ -34,11 +37,14 @@ __all__ = [
     "ALL_PAIRS",
     "BLOCK_CAP",
     "LARGE",
+    "WIDE_RULES",
     "Scope",
+    "WideRule",
     "blocking_rules",
     "blocking_scope",
     "candidate_pairs",
     "capped_block_keys",
+    "wide_rule",
 ]
 
 #: Up to this many pairs of records every pair is scored (the default of the setting
@@ -97,7 +103,62 @@ def blocking_scope(n: int, *, all_pairs_limit: int = ALL_PAIRS) -> Scope:
     return "capped" if n > LARGE else "rules"
 
 
-def blocking_rules(*, address: bool = False, scope: Scope = "rules") -> list[Any]:
+@dataclass(frozen=True)
+class WideRule:
+    """Broad blocking rules (each a tuple of columns to agree on) and what they mean."""
+
+    label: str
+    rules: tuple[tuple[str, ...], ...]
+
+
+#: Broad rules for inputs above the all-pairs limit, widest first (see :func:`wide_rule`).
+#: Citizenship is what a hotline's working name with no phone, date or document still shares
+#: with the person's documented records; the model then weighs the case facts and the age.
+#: The implied birth year (either rounding of an age) narrows it on larger inputs.
+WIDE_RULES = (
+    WideRule("the same citizenship", (("citizenship",),)),
+    WideRule(
+        "the same citizenship and birth year",
+        (("citizenship", "by_hi"), ("citizenship", "by_lo")),
+    ),
+)
+
+
+def _pairs_sharing(features: pd.DataFrame, columns: tuple[str, ...]) -> int:
+    """Pairs of records that agree on every one of ``columns`` (none of them missing)."""
+    sizes = features.dropna(subset=list(columns)).groupby(list(columns)).size()
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def wide_rule(features: pd.DataFrame, *, all_pairs_limit: int = ALL_PAIRS) -> WideRule | None:
+    """The widest of :data:`WIDE_RULES` proposing at most ``all_pairs_limit`` pairs, if any
+    (one that proposes none is no use).
+
+    The pairs of its rules are counted as if no other rule proposed them (an upper bound), so
+    with the blocking rules' own pairs somewhat more than the limit may be scored.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"citizenship": ["IDN"] * 3 + ["PHL"] * 2,
+    ...     "by_hi": [1990, 1990, 1991, 1990, None], "by_lo": [1989, 1989, 1990, 1989, None]})
+    >>> wide_rule(f, all_pairs_limit=4).label
+    'the same citizenship'
+    >>> wide_rule(f, all_pairs_limit=2).label
+    'the same citizenship and birth year'
+    >>> wide_rule(f, all_pairs_limit=1) is None, wide_rule(f[["by_hi", "by_lo"]].assign(
+    ...     citizenship=None), all_pairs_limit=10) is None
+    (True, True)
+    """
+    for wide in WIDE_RULES:
+        pairs = sum(_pairs_sharing(features, columns) for columns in wide.rules)
+        if 0 < pairs <= all_pairs_limit:
+            return wide
+    return None
+
+
+def blocking_rules(
+    *, address: bool = False, scope: Scope = "rules", wide: WideRule | None = None
+) -> list[Any]:
     """Rules that propose candidate pairs (their union is scored) in ``scope``.
 
     ``"all"``: no rules, which Splink takes as every pair.
@@ -116,6 +177,8 @@ def blocking_rules(*, address: bool = False, scope: Scope = "rules") -> list[Any
     the same date of birth; a name key with the same birth year and month; two agreeing
     syllables with the same implied birth year; three agreeing syllables; an alias with the
     same birth year.
+
+    ``wide`` (:func:`wide_rule`) adds its broad rules in either of the last two.
     """
     if scope == "all":
         return []
@@ -132,10 +195,12 @@ def blocking_rules(*, address: bool = False, scope: Scope = "rules") -> list[Any
             block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
             block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
         ]
+    broad = [block_on(*columns) for columns in wide.rules] if wide else []
     return [
         block_on("phone"),
         block_on("document"),
         *name_rules,
+        *broad,
     ] + (
         [
             block_on("addr"),
@@ -230,12 +295,15 @@ def candidate_pairs(
         ids = np.sort(features["unique_id"].to_numpy(dtype=np.int64))
         left, right = np.triu_indices(len(ids), k=1)
         return pd.DataFrame({"unique_id_l": ids[left], "unique_id_r": ids[right]})
+    wide = wide_rule(features, all_pairs_limit=all_pairs_limit)
     if scope == "capped":
         features = capped_block_keys(features)
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[],
-        blocking_rules_to_generate_predictions=blocking_rules(address=address, scope=scope),
+        blocking_rules_to_generate_predictions=blocking_rules(
+            address=address, scope=scope, wide=wide
+        ),
         unique_id_column_name="unique_id",
     )
     with quiet_splink(), engine_errors("listing the candidate pairs"):

@@ -108,6 +108,9 @@ class Linkage:
     blocking
         Which pairs were scored: ``"all"`` (every pair), ``"rules"`` (those the blocking
         rules propose) or ``"capped"`` (the rules on capped blocks, above 50,000 records).
+    blocking_wide
+        With ``"rules"`` or ``"capped"``: the broad rules added because their pairs fit
+        within ``all_pairs_limit`` (``"the same citizenship"``, ...), or ``None``.
     samples
         Capture-history tables drawn from the match probabilities (``samples=M``).
     warnings
@@ -123,6 +126,7 @@ class Linkage:
     settings: LinkSettings
     trained: bool = True
     blocking: Scope = "rules"
+    blocking_wide: str | None = None
     samples: tuple[CaptureHistories, ...] = ()
     warnings: tuple[str, ...] = ()
     splink_linker: Any = field(default=None, repr=False)
@@ -168,6 +172,7 @@ class Linkage:
             },
             "cluster_sizes": {str(k): int(v) for k, v in sizes.value_counts().sort_index().items()},
             "blocking": self.blocking,
+            "blocking_wide": self.blocking_wide,
             "pairs_kept": len(self.pairs),
             "pairs_linked": int((self.pairs["match_probability"] >= self.threshold).sum()),
             "threshold": self.threshold,
@@ -183,6 +188,11 @@ class Linkage:
             "warnings": list(self.warnings),
         }
 
+    def _pairs_scored(self) -> str:
+        """Which pairs were scored, in words."""
+        scored = _SCOPE_LABELS[self.blocking]
+        return f"{scored}, and every pair of {self.blocking_wide}" if self.blocking_wide else scored
+
     def summary(self) -> Summary:
         """Counts for people: records, people, per list, cluster sizes."""
         d = self.to_dict()
@@ -191,7 +201,7 @@ class Linkage:
             header=(
                 ("records", d["records"]),
                 ("people (clusters)", d["people"]),
-                ("pairs scored", _SCOPE_LABELS[self.blocking]),
+                ("pairs scored", self._pairs_scored()),
                 (f"pairs kept (p ≥ {FLOOR})", d["pairs_kept"]),
                 ("pairs linked", d["pairs_linked"]),
                 ("threshold", d["threshold"]),
@@ -505,6 +515,7 @@ def link_records(
         chosen,
         trained=applied is None,
         blocking=scored.scope,
+        blocking_wide=scored.wide.label if scored.wide else None,
         samples=drawn,
         warnings=tuple(notes),
         splink_linker=scored.linker,

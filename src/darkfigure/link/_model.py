@@ -23,9 +23,11 @@ from splink import Linker, SettingsCreator, block_on
 from darkfigure.link._blocking import (
     ALL_PAIRS,
     Scope,
+    WideRule,
     blocking_rules,
     blocking_scope,
     capped_block_keys,
+    wide_rule,
 )
 from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
@@ -66,12 +68,16 @@ MAX_ITERATIONS = 25
 EM_CONVERGENCE = 1e-4
 
 
-def _settings(*, address: bool, case_facts: bool, scope: Scope) -> SettingsCreator:
+def _settings(
+    *, address: bool, case_facts: bool, scope: Scope, wide: WideRule | None = None
+) -> SettingsCreator:
     comparisons: list[Any] = list(all_comparisons(address=address, case_facts=case_facts))
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=blocking_rules(address=address, scope=scope),
+        blocking_rules_to_generate_predictions=blocking_rules(
+            address=address, scope=scope, wide=wide
+        ),
         unique_id_column_name="unique_id",
         additional_columns_to_retain=[],
         retain_matching_columns=False,
@@ -88,6 +94,7 @@ class Scored:
     model_json: dict[str, Any]  #: Splink's model (settings + trained m/u), value-free
     prior: float  #: trained probability that two random records match
     scope: Scope  #: which pairs were scored (:func:`~darkfigure.link._blocking.blocking_scope`)
+    wide: WideRule | None  #: broad rules added to the blocking rules (``wide_rule``)
     linker: Any  #: the Splink linker (``Linkage.splink_linker``)
 
 
@@ -342,6 +349,7 @@ def _train(
     max_iterations: int,
     em_convergence: float,
     scope: Scope,
+    wide: WideRule | None,
     report: Callable[[str], None],
 ) -> Linker:
     """A Splink linker on ``features`` with the model trained: prior, u, then m by EM; it
@@ -357,7 +365,7 @@ def _train(
         rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64)
     )
     settings = dataclasses.replace(
-        _settings(address=address, case_facts=case_facts, scope=scope),
+        _settings(address=address, case_facts=case_facts, scope=scope, wide=wide),
         max_iterations=max_iterations,
         em_convergence=em_convergence,
     )
@@ -391,7 +399,12 @@ def _train(
 
 
 def _saved_settings(
-    model: Mapping[str, Any], *, address: bool, scope: Scope, dialect: str
+    model: Mapping[str, Any],
+    *,
+    address: bool,
+    scope: Scope,
+    wide: WideRule | None,
+    dialect: str,
 ) -> SettingsCreator:
     """A saved Splink model with this version's blocking rules for the input at hand.
 
@@ -421,7 +434,9 @@ def _saved_settings(
         ]
         saved["sql_dialect"] = dialect
     creator = SettingsCreator.from_path_or_dict(saved)
-    creator.blocking_rules_to_generate_predictions = blocking_rules(address=address, scope=scope)
+    creator.blocking_rules_to_generate_predictions = blocking_rules(
+        address=address, scope=scope, wide=wide
+    )
     return creator
 
 
@@ -465,7 +480,8 @@ def score_pairs(
         training options are then not used.
     all_pairs_limit
         Score every pair when there are at most this many
-        (:func:`~darkfigure.link._blocking.blocking_scope`).
+        (:func:`~darkfigure.link._blocking.blocking_scope`); above it, add the widest broad
+        rules whose pairs fit within it (:func:`~darkfigure.link._blocking.wide_rule`).
     step
         Called with a short description before each stage (for progress display).
 
@@ -476,6 +492,7 @@ def score_pairs(
     """
     report = step or (lambda _: None)
     scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
+    wide = None if scope == "all" else wide_rule(features, all_pairs_limit=all_pairs_limit)
     if scope == "capped":
         report("building capped blocks")
         features = capped_block_keys(features)
@@ -492,12 +509,17 @@ def score_pairs(
                 max_iterations=max_iterations,
                 em_convergence=em_convergence,
                 scope=scope,
+                wide=wide,
                 report=report,
             )
         else:
             report("loading the saved model")
             settings = _saved_settings(
-                model, address=address, scope=scope, dialect=db_api.sql_dialect.sql_dialect_str
+                model,
+                address=address,
+                scope=scope,
+                wide=wide,
+                dialect=db_api.sql_dialect.sql_dialect_str,
             )
             with engine_errors("loading the saved model"):
                 table = _register(db_api, features)
@@ -520,6 +542,7 @@ def score_pairs(
         trained,
         float(trained.get("probability_two_random_records_match", float("nan"))),
         scope,
+        wide,
         linker,
     )
 
