@@ -32,6 +32,7 @@ from benchmarks._splink_standard import link_with_standard_splink
 from darkfigure.link import LinkSettings, evaluate_linkage, febrl_records, link_records
 from darkfigure.link._blocking import candidate_pairs
 from darkfigure.link._features import CASE_FACTS, derive_features
+from darkfigure.link._model import components
 
 _REF_FEBRL_F1 = 0.998
 _REF_FEBRL_SECONDS = 6.5
@@ -280,15 +281,12 @@ def _floor() -> None:
         person = _person_index(records, truth)
         linkage = link_records(records)
         pairs = linkage.pairs
-        left = pairs["unique_id_l"].to_numpy()
-        right = pairs["unique_id_r"].to_numpy()
-        true = person[left] == person[right]
+        true = pairs[
+            person[pairs["unique_id_l"].to_numpy()] == person[pairs["unique_id_r"].to_numpy()]
+        ]
         row = [linkage.evaluate(truth, estimate=False).histories_l1_share]
-        n = len(records)
         for p in _FLOOR_PROBABILITIES:
-            keep = true & (pairs["match_probability"].to_numpy() >= p)
-            graph = coo_matrix((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
-            key = connected_components(graph, directed=False)[1]
+            key = components(len(records), true, p)
             oracle = evaluate_linkage(
                 records.assign(person_key=key.astype(str)), truth, estimate=False
             )

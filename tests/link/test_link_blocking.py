@@ -163,7 +163,7 @@ def test_above_the_limit_every_pair_of_one_citizenship_is_scored(tmp_path) -> No
     """Just above the all-pairs limit the rules are joined by every pair of the same
     citizenship (hk-small seed 8): they score more of the true pairs than the rules alone,
     and the linkage that scores them has better recall and capture histories."""
-    from darkfigure.link import link_records
+    from darkfigure.link import link_records, read_records
     from darkfigure.link._blocking import candidate_pairs
     from darkfigure.link._features import derive_features
     from darkfigure.simulate import simulate_world
@@ -171,10 +171,7 @@ def test_above_the_limit_every_pair_of_one_citizenship_is_scored(tmp_path) -> No
     simulate_world("hk-small", seed=8, persons=500).write(tmp_path)
     files = sorted((tmp_path / "lists").glob("*.csv"))
     truth = pd.read_csv(tmp_path / "truth" / "records.csv", dtype=str, keep_default_na=False)
-    records = pd.concat(
-        [pd.read_csv(f, dtype=str, keep_default_na=False).assign(list_name=f.stem) for f in files],
-        ignore_index=True,
-    )
+    records = read_records(files)
     person = pd.factorize(
         records[["list_name", "record_id"]].merge(truth, how="left")["person_id"]
     )[0]
