@@ -9,16 +9,17 @@ case facts and age link some of those.
 Above that the rules choose (:func:`blocking_scope`). They can be generous on lists of a few
 thousand records (any two agreeing syllables in any spelling), and the widest of
 :data:`WIDE_RULES` whose pairs fit within the limit is added (:func:`wide_rule`): every pair of
-the same citizenship, on a few thousand records more, so that the pairs scored do not fall
-from all of them to the rules' few at the limit. Blocks grow with the input and
-the pairs they propose with its square: on a million records the same name pair and birth
-year is shared by hundreds of people, and such a block alone proposes more pairs than can be
-scored. Above :data:`LARGE` records each name and birth rule therefore builds its own keys
-(:func:`capped_block_keys`): a block of more than :data:`BLOCK_CAP` records is split by a
-further field (birth month, citizenship, birth year), and a block still too big is left out,
-so the pairs proposed grow linearly with the input. A pair inside a left-out block can still
-be proposed by a phone, a document or another rule; one that is not has no evidence the
-model could tell from hundreds of namesakes anyway.
+the same citizenship (or with none recorded), on a few thousand records more, so that the
+pairs scored do not fall from all of them to the rules' few at the limit.
+
+Blocks grow with the input and the pairs they propose with its square: on a million records
+the same name pair and birth year is shared by hundreds of people, and such a block alone
+proposes more pairs than can be scored. Above :data:`LARGE` records each name and birth rule
+therefore builds its own keys (:func:`capped_block_keys`): a block of more than
+:data:`BLOCK_CAP` records is split by a further field (birth month, citizenship, birth year),
+and a block still too big is left out, so the pairs proposed grow linearly with the input. A
+pair inside a left-out block can still be proposed by a phone, a document or another rule;
+one that is not has no evidence the model could tell from hundreds of namesakes anyway.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "ALL_PAIRS",
     "BLOCK_CAP",
     "LARGE",
+    "WIDE",
     "WIDE_RULES",
     "Scope",
     "WideRule",
@@ -44,6 +46,7 @@ __all__ = [
     "blocking_scope",
     "candidate_pairs",
     "capped_block_keys",
+    "wide_block_keys",
     "wide_rule",
 ]
 
@@ -105,29 +108,60 @@ def blocking_scope(n: int, *, all_pairs_limit: int = ALL_PAIRS) -> Scope:
 
 @dataclass(frozen=True)
 class WideRule:
-    """Broad blocking rules (each a tuple of columns to agree on) and what they mean."""
+    """Broad blocking rules: every pair whose citizenships do not differ (the same, or one
+    not recorded) and that agrees on each tuple of ``also`` (one rule per tuple)."""
 
     label: str
-    rules: tuple[tuple[str, ...], ...]
+    also: tuple[tuple[str, ...], ...]
 
 
 #: Broad rules for inputs above the all-pairs limit, widest first (see :func:`wide_rule`).
 #: Citizenship is what a hotline's working name with no phone, date or document still shares
-#: with the person's documented records; the model then weighs the case facts and the age.
-#: The implied birth year (either rounding of an age) narrows it on larger inputs.
+#: with the person's documented records, and one not recorded differs from none; the model
+#: then weighs the case facts and the age. The implied birth year (either rounding of an age)
+#: narrows it on larger inputs.
 WIDE_RULES = (
-    WideRule("the same citizenship", (("citizenship",),)),
+    WideRule("the same citizenship or none recorded", ((),)),
     WideRule(
-        "the same citizenship and birth year",
-        (("citizenship", "by_hi"), ("citizenship", "by_lo")),
+        "the same citizenship or none recorded, and the same birth year",
+        (("by_hi",), ("by_lo",)),
     ),
 )
 
+#: The column of citizenship block keys of the broad rules (see :func:`wide_block_keys`).
+WIDE = "blk_citizenship"
 
-def _pairs_sharing(features: pd.DataFrame, columns: tuple[str, ...]) -> int:
-    """Pairs of records that agree on every one of ``columns`` (none of them missing)."""
-    sizes = features.dropna(subset=list(columns)).groupby(list(columns)).size()
-    return int((sizes * (sizes - 1) // 2).sum())
+
+def wide_block_keys(features: pd.DataFrame) -> pd.DataFrame:
+    """``features`` with the citizenship keys of the broad rules: a record's own
+    citizenship, or every citizenship of the input (and ``"*"``) when it has none, so that
+    it shares a block with every record.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"citizenship": ["IDN", None, "PHL"]})
+    >>> wide_block_keys(f)["blk_citizenship"].tolist()
+    [['IDN'], ['*', 'IDN', 'PHL'], ['PHL']]
+    """
+    known = sorted(features["citizenship"].dropna().unique())
+    keyed = features.copy()
+    keyed[WIDE] = [[c] if isinstance(c, str) else ["*", *known] for c in features["citizenship"]]
+    return keyed
+
+
+def _pairs_not_differing(features: pd.DataFrame, also: tuple[str, ...]) -> int:
+    """Pairs of records whose citizenships do not differ and that agree on every one of
+    ``also`` (none of those missing)."""
+    frame = features.dropna(subset=list(also))
+    groups = [frame] if not also else [g for _, g in frame.groupby(list(also))]
+    pairs = 0
+    for group in groups:
+        sizes = group["citizenship"].value_counts().to_numpy()
+        missing = len(group) - int(sizes.sum())
+        # Pairs within one citizenship, pairs with a record that has none, and among those.
+        pairs += int((sizes * (sizes - 1) // 2).sum())
+        pairs += missing * (len(group) - missing) + missing * (missing - 1) // 2
+    return pairs
 
 
 def wide_rule(features: pd.DataFrame, *, all_pairs_limit: int = ALL_PAIRS) -> WideRule | None:
@@ -139,18 +173,17 @@ def wide_rule(features: pd.DataFrame, *, all_pairs_limit: int = ALL_PAIRS) -> Wi
 
     Examples
     --------
-    >>> f = pd.DataFrame({"citizenship": ["IDN"] * 3 + ["PHL"] * 2,
+    >>> f = pd.DataFrame({"citizenship": ["IDN"] * 3 + ["PHL", None],
     ...     "by_hi": [1990, 1990, 1991, 1990, None], "by_lo": [1989, 1989, 1990, 1989, None]})
-    >>> wide_rule(f, all_pairs_limit=4).label
-    'the same citizenship'
-    >>> wide_rule(f, all_pairs_limit=2).label
-    'the same citizenship and birth year'
-    >>> wide_rule(f, all_pairs_limit=1) is None, wide_rule(f[["by_hi", "by_lo"]].assign(
-    ...     citizenship=None), all_pairs_limit=10) is None
-    (True, True)
+    >>> wide_rule(f, all_pairs_limit=8).label  # 3 + 0 pairs of one citizenship, 4 with none
+    'the same citizenship or none recorded'
+    >>> wide_rule(f, all_pairs_limit=2).label  # 1990: 1; 1991: 0; 1989: 1; 1990: 0
+    'the same citizenship or none recorded, and the same birth year'
+    >>> wide_rule(f, all_pairs_limit=1) is None
+    True
     """
     for wide in WIDE_RULES:
-        pairs = sum(_pairs_sharing(features, columns) for columns in wide.rules)
+        pairs = sum(_pairs_not_differing(features, also) for also in wide.also)
         if 0 < pairs <= all_pairs_limit:
             return wide
     return None
@@ -178,7 +211,8 @@ def blocking_rules(
     syllables with the same implied birth year; three agreeing syllables; an alias with the
     same birth year.
 
-    ``wide`` (:func:`wide_rule`) adds its broad rules in either of the last two.
+    ``wide`` (:func:`wide_rule`) adds its broad rules in either of the last two (the
+    features must then have the column :func:`wide_block_keys` adds).
     """
     if scope == "all":
         return []
@@ -195,7 +229,7 @@ def blocking_rules(
             block_on("nm_aka", "by_lo", arrays_to_explode=["nm_aka"]),
             block_on("nm_aka", "citizenship", arrays_to_explode=["nm_aka"]),
         ]
-    broad = [block_on(*columns) for columns in wide.rules] if wide else []
+    broad = [block_on(WIDE, *also, arrays_to_explode=[WIDE]) for also in wide.also] if wide else []
     return [
         block_on("phone"),
         block_on("document"),
@@ -296,6 +330,8 @@ def candidate_pairs(
         left, right = np.triu_indices(len(ids), k=1)
         return pd.DataFrame({"unique_id_l": ids[left], "unique_id_r": ids[right]})
     wide = wide_rule(features, all_pairs_limit=all_pairs_limit)
+    if wide:
+        features = wide_block_keys(features)
     if scope == "capped":
         features = capped_block_keys(features)
     settings = SettingsCreator(

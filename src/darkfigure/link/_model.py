@@ -27,6 +27,7 @@ from darkfigure.link._blocking import (
     blocking_rules,
     blocking_scope,
     capped_block_keys,
+    wide_block_keys,
     wide_rule,
 )
 from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
@@ -493,6 +494,8 @@ def score_pairs(
     report = step or (lambda _: None)
     scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
     wide = None if scope == "all" else wide_rule(features, all_pairs_limit=all_pairs_limit)
+    if wide:
+        features = wide_block_keys(features)
     if scope == "capped":
         report("building capped blocks")
         features = capped_block_keys(features)

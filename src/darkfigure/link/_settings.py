@@ -123,10 +123,11 @@ class LinkSettings(_Model):
     all_pairs_limit
         Score every pair of records when there are at most this many pairs (n(n − 1)/2;
         default 5,000,000, about 3,200 records); above it, blocking rules choose the pairs,
-        with every pair of the same citizenship (or citizenship and birth year) while those
-        number at most this many. 0 uses the rules alone. Blocking saves time but leaves out
-        true pairs that share no name, date, phone or document (about one in twenty on
-        hk-default with the rules alone).
+        with every pair whose citizenships do not differ (the same, or one not recorded; on
+        larger inputs, with the same birth year too) while those number at most this many.
+        0 uses the rules alone. Blocking saves time but leaves out true pairs that share no
+        name, date, phone or document (about one in twenty on hk-default with the rules
+        alone).
     training
         EM options (:class:`TrainingSettings`).
 
