@@ -199,3 +199,27 @@ def test_above_the_limit_every_pair_of_one_citizenship_or_none_is_scored(tmp_pat
     alone = blocked.evaluate(truth, estimate=False)
     assert with_wide.recall > alone.recall
     assert with_wide.histories_l1_share < alone.histories_l1_share
+
+
+def test_broad_rule_pair_counts_match_a_count_of_every_pair() -> None:
+    """The pairs a broad rule would propose, counted from group sizes (to choose the rule
+    without listing pairs), equal a count over every pair: citizenships the same or one
+    missing, and the birth year present on both and equal."""
+    from darkfigure.link._blocking import _pairs_not_differing
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        n = int(rng.integers(2, 40))
+        citizenship = rng.choice(np.array(["IDN", "PHL", "THA", None], dtype=object), n)
+        year = pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(1990, 1993, n)))
+        features = pd.DataFrame({"citizenship": citizenship, "by_hi": year.astype("Int64")})
+        for also in ((), ("by_hi",)):
+            expected = 0
+            for a, b in combinations(range(n), 2):
+                ca, cb = citizenship[a], citizenship[b]
+                if ca is not None and cb is not None and ca != cb:
+                    continue
+                if also and (pd.isna(year[a]) or pd.isna(year[b]) or year[a] != year[b]):
+                    continue
+                expected += 1
+            assert _pairs_not_differing(features, also) == expected

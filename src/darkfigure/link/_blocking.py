@@ -151,17 +151,18 @@ def wide_block_keys(features: pd.DataFrame) -> pd.DataFrame:
 
 def _pairs_not_differing(features: pd.DataFrame, also: tuple[str, ...]) -> int:
     """Pairs of records whose citizenships do not differ and that agree on every one of
-    ``also`` (none of those missing)."""
-    frame = features.dropna(subset=list(also))
-    groups = [frame] if not also else [g for _, g in frame.groupby(list(also))]
-    pairs = 0
-    for group in groups:
-        sizes = group["citizenship"].value_counts().to_numpy()
-        missing = len(group) - int(sizes.sum())
-        # Pairs within one citizenship, pairs with a record that has none, and among those.
-        pairs += int((sizes * (sizes - 1) // 2).sum())
-        pairs += missing * (len(group) - missing) + missing * (missing - 1) // 2
-    return pairs
+    ``also`` (none of those missing), counted from group sizes."""
+    by = list(also) or ["everyone"]  # with nothing else to agree on, one group of all
+    frame = features[["citizenship", *also]].dropna(subset=list(also)).assign(everyone=0)
+    total = frame.groupby(by).size()
+    same = frame.groupby([*by, "citizenship"]).size()  # records without one drop out here
+    missing = total - same.groupby(level=by).sum().reindex(total.index, fill_value=0)
+    # Pairs within one citizenship, pairs with a record that has none, and among those.
+    return int(
+        (same * (same - 1) // 2).sum()
+        + (missing * (total - missing)).sum()
+        + (missing * (missing - 1) // 2).sum()
+    )
 
 
 def wide_rule(features: pd.DataFrame, *, all_pairs_limit: int = ALL_PAIRS) -> WideRule | None:
