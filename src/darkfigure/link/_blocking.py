@@ -117,9 +117,9 @@ class WideRule:
 
 #: Broad rules for inputs above the all-pairs limit, widest first (see :func:`wide_rule`).
 #: Citizenship is what a hotline's working name with no phone, date or document still shares
-#: with the person's documented records, and one not recorded differs from none; the model
-#: then weighs the case facts and the age. The implied birth year (either rounding of an age)
-#: narrows it on larger inputs.
+#: with the person's documented records, and a citizenship not recorded contradicts none; the
+#: model then weighs the case facts and the age. The implied birth year (either rounding of
+#: an age) narrows it on larger inputs.
 WIDE_RULES = (
     WideRule("the same citizenship or none recorded", ((),)),
     WideRule(

@@ -110,7 +110,7 @@ class Linkage:
         rules propose) or ``"capped"`` (the rules on capped blocks, above 50,000 records).
     blocking_wide
         With ``"rules"`` or ``"capped"``: the broad rules added because their pairs fit
-        within ``all_pairs_limit`` (``"the same citizenship"``, ...), or ``None``.
+        within ``all_pairs_limit`` (``"the same citizenship or none recorded"``, ...), or ``None``.
     samples
         Capture-history tables drawn from the match probabilities (``samples=M``).
     warnings
