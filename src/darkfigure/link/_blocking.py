@@ -24,6 +24,7 @@ one that is not has no evidence the model could tell from hundreds of namesakes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -40,12 +41,14 @@ __all__ = [
     "LARGE",
     "WIDE",
     "WIDE_RULES",
+    "BlockingPlan",
     "Scope",
     "WideRule",
     "blocking_rules",
     "blocking_scope",
     "candidate_pairs",
     "capped_block_keys",
+    "plan_blocking",
     "wide_block_keys",
     "wide_rule",
 ]
@@ -310,6 +313,34 @@ def capped_block_keys(features: pd.DataFrame, *, cap: int = BLOCK_CAP) -> pd.Dat
     return keyed
 
 
+@dataclass(frozen=True)
+class BlockingPlan:
+    """How the pairs of an input are chosen, and its features with the block keys they need."""
+
+    scope: Scope
+    wide: WideRule | None
+    features: pd.DataFrame
+
+
+def plan_blocking(
+    features: pd.DataFrame,
+    *,
+    all_pairs_limit: int = ALL_PAIRS,
+    step: Callable[[str], None] | None = None,
+) -> BlockingPlan:
+    """Choose the pairs to score (:func:`blocking_scope`, :func:`wide_rule`) and add the block
+    keys the chosen rules use; ``step`` is told before the capped blocks are built."""
+    scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
+    wide = None if scope == "all" else wide_rule(features, all_pairs_limit=all_pairs_limit)
+    if wide:
+        features = wide_block_keys(features)
+    if scope == "capped":
+        if step:
+            step("building capped blocks")
+        features = capped_block_keys(features)
+    return BlockingPlan(scope, wide, features)
+
+
 def candidate_pairs(
     features: pd.DataFrame, *, address: bool = False, all_pairs_limit: int = ALL_PAIRS
 ) -> pd.DataFrame:
@@ -325,26 +356,21 @@ def candidate_pairs(
     LinkError
         The engine failed (its own message is withheld).
     """
-    scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
-    if scope == "all":
+    plan = plan_blocking(features, all_pairs_limit=all_pairs_limit)
+    if plan.scope == "all":
         ids = np.sort(features["unique_id"].to_numpy(dtype=np.int64))
         left, right = np.triu_indices(len(ids), k=1)
         return pd.DataFrame({"unique_id_l": ids[left], "unique_id_r": ids[right]})
-    wide = wide_rule(features, all_pairs_limit=all_pairs_limit)
-    if wide:
-        features = wide_block_keys(features)
-    if scope == "capped":
-        features = capped_block_keys(features)
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[],
         blocking_rules_to_generate_predictions=blocking_rules(
-            address=address, scope=scope, wide=wide
+            address=address, scope=plan.scope, wide=plan.wide
         ),
         unique_id_column_name="unique_id",
     )
     with quiet_splink(), engine_errors("listing the candidate pairs"):
-        table = make_db_api("duckdb").register(features)
+        table = make_db_api("duckdb").register(plan.features)
         linker = Linker(table, settings, log_level=None)
         found = linker.inference.deterministic_link()
         pairs = found.as_pandas_dataframe()  # type: ignore[no-untyped-call,unused-ignore]

@@ -25,10 +25,7 @@ from darkfigure.link._blocking import (
     Scope,
     WideRule,
     blocking_rules,
-    blocking_scope,
-    capped_block_keys,
-    wide_block_keys,
-    wide_rule,
+    plan_blocking,
 )
 from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
@@ -492,13 +489,8 @@ def score_pairs(
         The engine failed (its own message is withheld).
     """
     report = step or (lambda _: None)
-    scope = blocking_scope(len(features), all_pairs_limit=all_pairs_limit)
-    wide = None if scope == "all" else wide_rule(features, all_pairs_limit=all_pairs_limit)
-    if wide:
-        features = wide_block_keys(features)
-    if scope == "capped":
-        report("building capped blocks")
-        features = capped_block_keys(features)
+    plan = plan_blocking(features, all_pairs_limit=all_pairs_limit, step=report)
+    scope, wide, features = plan.scope, plan.wide, plan.features
     with quiet_splink():
         db_api = make_db_api(backend)
         if model is None:
