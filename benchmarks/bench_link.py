@@ -83,14 +83,15 @@ def _simulated(
 
 
 def _change_case_facts(records: pd.DataFrame, share: float, rng: np.random.Generator) -> None:
-    """Replace ``share`` of the recorded case facts by another value of the same field.
+    """Replace ``share`` of the recorded case facts (and means of control) by another value
+    of the same field.
 
     The simulator writes a person's case facts alike on every list (only whether a field is
     recorded varies); real organisations do not (a venue written another way, a person who
     moved district). The replacement is drawn from the field's recorded values, so it is a
     plausible value, and always differs from the one it replaces.
     """
-    for fact in CASE_FACTS:
+    for fact in (*CASE_FACTS, "means_of_control"):
         if fact not in records.columns:
             continue
         values = records[fact].to_numpy(dtype=object)

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from darkfigure.errors import SettingsError
 from darkfigure.link import LinkSettings, link_records
-from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS
+from darkfigure.link._comparisons import FLOOR_BITS
 from darkfigure.link._features import CASE_FACTS, FEATURE_COLUMNS, derive_features
 
 
@@ -67,8 +67,12 @@ _PAIRS = {
 def _invented_records() -> pd.DataFrame:
     rows = []
     for name, facts in _PAIRS.items():
-        for side, (list_name, district, venue) in enumerate(
-            (("police", "Tuen Mun", "hotel"), ("ngo_shelter", "Eastern", "private_home"))
+        # Seven weeks apart: the dates identified say about as much for as against a match.
+        for side, (list_name, district, venue, identified) in enumerate(
+            (
+                ("police", "Tuen Mun", "hotel", "2024-04-15"),
+                ("ngo_shelter", "Eastern", "private_home", "2024-06-01"),
+            )
         ):
             own = {"district": district, "venue": venue} if facts is None else facts
             rows.append(
@@ -79,7 +83,7 @@ def _invented_records() -> pd.DataFrame:
                     "citizenship": "IDN",
                     "sex": "F",
                     "age": "31",
-                    "date_identified": "2024-06-01",
+                    "date_identified": identified,
                     **own,
                 }
             )
@@ -126,8 +130,9 @@ def test_a_differing_fact_is_evidence_never_a_veto(invented_linkage):
     # each such level to its bits against a match.
     p = invented_linkage.parameters
     facts = p[p["comparison"] == "case_facts"].set_index("level")
-    for level, bits in CASE_FACT_FLOOR_BITS.items():
-        assert facts.loc[level, "match_weight"] >= -bits - 1e-9
+    for (comparison, level), bits in FLOOR_BITS.items():
+        if comparison == "case_facts":
+            assert facts.loc[level, "match_weight"] >= -bits - 1e-9
     agree = facts.loc[facts.index.str.startswith("agree"), "match_weight"]
     assert (agree > 0).all()
 
@@ -158,7 +163,8 @@ def test_case_facts_false_leaves_them_out(world_records, invented_linkage):
 
 def test_blank_case_fact_columns_are_not_case_facts(world_records):
     # Lists written from the full record-standard template carry every column, blank.
-    blank = world_records.assign(**{f: "" for f in CASE_FACTS if f in world_records})
+    facts = [*CASE_FACTS, "means_of_control"]
+    blank = world_records.assign(**{f: "" for f in facts if f in world_records})
     with pytest.raises(SettingsError, match="case_facts: true, but no list records a case fact"):
         link_records(blank, settings=LinkSettings(case_facts=True), seed=1)
     assert not link_records(blank, seed=1).model.compares_case_facts()

@@ -96,7 +96,7 @@ def _same_links(one, other):
 def test_conditions_rewrite_for_spark_and_back():
     levels = [
         level
-        for comparison in all_comparisons(address=True, case_facts=True)
+        for comparison in all_comparisons(address=True, case_facts=True, date_identified=True)
         for level in comparison.create_comparison_levels()
         if isinstance(level, CustomLevel)
     ]

@@ -18,7 +18,7 @@ from splink.internals.comparison_level_library import CustomLevel as _SplinkCust
 from splink.internals.comparison_level_library import ElseLevel
 from splink.internals.dialects import SplinkDialect
 
-from darkfigure.link._features import CASE_FACTS
+from darkfigure.link._features import CASE_FACTS, CONTROL
 
 # Our SQL is DuckDB's; for Spark the few list functions and the lambda syntax are renamed
 # (sqlglot's own translation turns list_has_any into an operator Spark lacks). Each Spark name
@@ -33,6 +33,7 @@ _SPARK_NAMES = (
     ("jaro_winkler_similarity(", "jaro_winkler("),
     ("len(addr_tokens", "size(addr_tokens"),
     ("len(nm_tok", "size(nm_tok"),
+    (f"len({CONTROL}", f"size({CONTROL}"),
     ("lambda x: ", "x -> "),
     ("lambda t: ", "t -> "),
     ("lambda u: ", "u -> "),
@@ -300,8 +301,8 @@ class CaseFactComparison(ComparisonCreator):
     of the agreeing values, rare values saying more) and how many facts differ. A differing
     fact is evidence against a match, never a veto: organisations record facts differently
     (a person moves district, one list writes the venue another way), so the trained m of
-    the levels where facts differ is held up to :data:`CASE_FACT_FLOOR_BITS` (see
-    :func:`darkfigure.link._model._floor_case_fact_m`).
+    the levels where facts differ is held up to :data:`FLOOR_BITS` (see
+    :func:`darkfigure.link._model._floor_m`).
     """
 
     def __init__(self) -> None:
@@ -324,15 +325,90 @@ class CaseFactComparison(ComparisonCreator):
         return "case_facts"
 
 
-#: Labels of the case-fact levels where facts differ, and the most each may count against a
-#: match (bits): EM on lists that record facts alike learns that matches never differ, and
-#: would let one differing fact outweigh a name, an age and a phone.
+class ControlComparison(ComparisonCreator):
+    """The means of control (debt, passport taken, threats to call the police, ...).
+
+    Each organisation records the part of them the person told it, so two records of one
+    person list overlapping sets more often than the same set; the levels are by the share
+    of the codes in common (of all the codes either lists). ``none`` (asked, none reported)
+    is a code like the others.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(CONTROL)
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        left, right = f"{CONTROL}_l", f"{CONTROL}_r"
+        shared = f"len(list_intersect({left}, {right}))"
+        return [
+            CustomLevel(f"{left} IS NULL OR {right} IS NULL").configure(is_null_level=True),
+            CustomLevel(f"{left} = {right}", "the same means"),
+            CustomLevel(
+                f"2 * {shared} >= len({left}) + len({right}) - {shared}", "half or more shared"
+            ),
+            CustomLevel(f"list_has_any({left}, {right})", "some shared"),
+            ElseLevel().configure(label_for_charts=NONE_SHARED),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "means_of_control"
+
+
+class DateIdentifiedComparison(ComparisonCreator):
+    """Days between the two records' dates of identification.
+
+    One person's records fall within her time in exploitation, and one organisation refers
+    her to another within days (police to a shelter, a shelter to her consulate); two people
+    are met at unrelated times. Full dates only (a month or a year alone is left out).
+    """
+
+    def __init__(self) -> None:
+        super().__init__("ident_day")
+
+    def create_comparison_levels(self) -> list[ComparisonLevelCreator]:
+        gap = "abs(ident_day_l - ident_day_r)"
+        within = (
+            (3, "within three days"),
+            (7, "within a week"),
+            (14, "within two weeks"),
+            (30, "within a month"),
+            (61, "within two months"),
+            (91, "within three months"),
+            (182, "within six months"),
+        )
+        return [
+            CustomLevel("ident_day_l IS NULL OR ident_day_r IS NULL").configure(is_null_level=True),
+            *(CustomLevel(f"{gap} <= {days}", label) for days, label in within),
+            ElseLevel().configure(label_for_charts=FAR_APART),
+        ]
+
+    def create_output_column_name(self) -> str:
+        return "date_identified"
+
+
+#: Labels of the levels where two records differ in what happened to the person or when.
 ONE_FACT_DIFFERS = "one fact differs"
 FACTS_DIFFER = "two or more facts differ"
-CASE_FACT_FLOOR_BITS = {ONE_FACT_DIFFERS: 3.0, FACTS_DIFFER: 5.0}
+NONE_SHARED = "none shared"
+FAR_APART = "more than six months apart"
+
+#: The most each level where records differ may count against a match (bits), by comparison
+#: and level. EM on lists that record facts alike, or on a few hundred records where no match
+#: happens to be met twice six months apart, learns that no match ever differs (m -> 0), and
+#: one differing venue or date would then outweigh a name, an age and a phone. Real
+#: organisations write facts differently, and a person can be met in January and again in
+#: November.
+FLOOR_BITS = {
+    ("case_facts", ONE_FACT_DIFFERS): 3.0,
+    ("case_facts", FACTS_DIFFER): 5.0,
+    ("means_of_control", NONE_SHARED): 3.0,
+    ("date_identified", FAR_APART): 5.0,
+}
 
 
-def all_comparisons(*, address: bool = False, case_facts: bool = False) -> list[ComparisonCreator]:
+def all_comparisons(
+    *, address: bool = False, case_facts: bool = False, date_identified: bool = False
+) -> list[ComparisonCreator]:
     """The comparisons of the case-record model, in chart order."""
     comparisons: list[ComparisonCreator] = [
         HongKongNameComparison(),
@@ -343,7 +419,9 @@ def all_comparisons(*, address: bool = False, case_facts: bool = False) -> list[
         ExactComparison("document"),
     ]
     if case_facts:
-        comparisons.append(CaseFactComparison())
+        comparisons += [CaseFactComparison(), ControlComparison()]
+    if date_identified:
+        comparisons.append(DateIdentifiedComparison())
     if address:
         comparisons.append(AddressComparison())
     return comparisons

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from functools import lru_cache, partial
 from itertools import combinations, product
 from typing import Any
@@ -75,6 +76,7 @@ _DATE = re.compile(
     r"|(?P<y3>\d{4})(?P<m3>\d{2})(?P<d3>\d{2}))\s*$"
 )
 _AGE = re.compile(r"(\d{1,3})")
+_EPOCH = date(1970, 1, 1)
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
 
 
@@ -104,6 +106,17 @@ def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
     m = int(month) if month and 1 <= int(month) <= 12 else None
     d = int(day) if day and m and 1 <= int(day) <= 31 else None
     return y, m, d
+
+
+def _day_number(text: str) -> int | None:
+    """Days since 1970-01-01 of a full date (``None``: partial, missing or not a date)."""
+    year, month, day = _date_parts(text)
+    if year is None or month is None or day is None:
+        return None
+    try:
+        return (date(year, month, day) - _EPOCH).days
+    except ValueError:  # 31 February: the records stage flags it; the API takes frames as given
+        return None
 
 
 def _date_digits(text: str) -> str | None:
@@ -235,10 +248,10 @@ def _name_features(row: tuple[str, str, str, str, str, str]) -> tuple[object, ..
 
 
 #: Case facts compared when the records have them: what happened to the person, which two
-#: records of one person tell alike. Left out: ``means_of_control`` (a long list that each
-#: organisation recalls in part: two records of one person seldom list the same means, and
-#: those of two people seldom share a set, so agreement and difference say little) and the
-#: outcome fields (``trafficking_status`` is each organisation's own conclusion).
+#: records of one person tell alike. ``means_of_control`` is compared on its own
+#: (:data:`CONTROL`): a long list each organisation recalls in part, so its agreement is a
+#: share of codes, not a value. Left out: the outcome fields (``trafficking_status`` is each
+#: organisation's own conclusion).
 CASE_FACTS = (
     "district",
     "venue",
@@ -262,9 +275,15 @@ _NOT_KNOWN = frozenset({"unknown", "other"})
 _SMOOTHING = 10.0
 
 
+#: The feature column of the means of control (codes as a sorted list), compared with the
+#: case facts.
+CONTROL = "control"
+
+
 def case_fact_columns() -> list[str]:
-    """The feature columns of the case facts: the codes (a sorted list) and their bits."""
-    return [c for fact in CASE_FACTS for c in (f"cf_{fact}", f"cfb_{fact}")]
+    """The feature columns of the case facts: the codes (a sorted list) and their bits, and
+    the means of control."""
+    return [*(c for fact in CASE_FACTS for c in (f"cf_{fact}", f"cfb_{fact}")), CONTROL]
 
 
 def _fold(text: str) -> str:
@@ -317,17 +336,25 @@ def _bits(values: pd.Series, group: pd.Series) -> pd.Series:
     return out
 
 
+def _codes(records: pd.DataFrame, fact: str) -> pd.Series:
+    """The codes of one case fact per record (a sorted tuple, ``None``: not recorded)."""
+    text = records[fact] if fact in records.columns else pd.Series("", index=records.index)
+    text = text.astype("string").fillna("").astype(object).reset_index(drop=True)
+    return _unique_map(text, partial(_fact_codes, fact))
+
+
 def _case_facts(records: pd.DataFrame, citizenship: pd.Series) -> dict[str, npt.NDArray[Any]]:
-    """The case-fact feature columns: codes as sorted lists, and the bits of each value."""
+    """The case-fact feature columns: codes as sorted lists, and the bits of each value; the
+    means of control as a sorted list."""
     group = citizenship.fillna("").reset_index(drop=True)
     columns: dict[str, npt.NDArray[Any]] = {}
     for fact in CASE_FACTS:
-        text = records[fact] if fact in records.columns else pd.Series("", index=records.index)
-        text = text.astype("string").fillna("").astype(object).reset_index(drop=True)
-        codes = _unique_map(text, partial(_fact_codes, fact))
+        codes = _codes(records, fact)
         key = codes.map(lambda c: ";".join(c) if c else None)
         columns[f"cf_{fact}"] = codes.map(lambda c: list(c) if c else None).to_numpy()
         columns[f"cfb_{fact}"] = _bits(key, group).to_numpy()
+    control = _codes(records, "means_of_control")
+    columns[CONTROL] = control.map(lambda c: list(c) if c else None).to_numpy()
     return columns
 
 
@@ -387,6 +414,9 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     ident_year = pd.array(
         [p[0] for p in _unique_map(frame["date_identified"], _date_parts)], dtype="Int64"
     )
+    out["ident_day"] = pd.array(
+        _unique_map(frame["date_identified"], _day_number).to_list(), dtype="Int64"
+    )
     age = pd.to_numeric(frame["age"].str.extract(_AGE, expand=False), errors="coerce")
     age_lo = pd.Series(ident_year, dtype="Int64") - pd.Series(age).astype("Int64") - 1
     age_hi = age_lo + 1
@@ -399,7 +429,7 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
         frame["document_number"], lambda t: _document(t) if t else None
     ).to_numpy()
     # Case facts only where the records have any: records without them link exactly as before.
-    if any(fact in records.columns for fact in CASE_FACTS):
+    if any(fact in records.columns for fact in (*CASE_FACTS, "means_of_control")):
         for column, values in _case_facts(records, citizenship).items():
             out[column] = values
     if "address" in records.columns:

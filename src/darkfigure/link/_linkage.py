@@ -22,7 +22,7 @@ from darkfigure.histories import CaptureHistories, build_histories
 from darkfigure.link._blocking import Scope
 from darkfigure.link._charts import match_weights_chart
 from darkfigure.link._evaluate import Evaluation, evaluate_linkage
-from darkfigure.link._features import CASE_FACTS, case_fact_columns, derive_features
+from darkfigure.link._features import CASE_FACTS, CONTROL, case_fact_columns, derive_features
 from darkfigure.link._model import (
     FLOOR,
     cluster,
@@ -354,14 +354,36 @@ def _compares_case_facts(
     # Recorded somewhere, not merely a column: lists written from the full record-standard
     # template carry every column, blank where the organisation records nothing.
     available = all(c in features.columns for c in case_fact_columns()) and any(
-        features[f"cf_{fact}"].notna().any() for fact in CASE_FACTS
+        features[column].notna().any() for column in (*(f"cf_{f}" for f in CASE_FACTS), CONTROL)
     )
     if settings.case_facts is True and not available:
         raise SettingsError(
-            f"case_facts: true, but no list records a case fact ({', '.join(CASE_FACTS)}); "
-            "add them, or set case_facts: auto"
+            f"case_facts: true, but no list records a case fact ({', '.join(CASE_FACTS)}, "
+            "means_of_control); add them, or set case_facts: auto"
         )
     return available if settings.case_facts == "auto" else settings.case_facts
+
+
+def _compares_date_identified(
+    features: pd.DataFrame, settings: LinkSettings, applied: _Applied | None
+) -> bool:
+    """Whether the dates of identification are compared: the saved model decides, else the
+    settings.
+
+    Raises
+    ------
+    SettingsError
+        ``date_identified: true`` but fewer than two records have a full date.
+    """
+    if applied is not None:
+        return applied.model.compares_date_identified()
+    available = int(features["ident_day"].notna().sum()) >= 2
+    if settings.date_identified is True and not available:
+        raise SettingsError(
+            "date_identified: true, but fewer than two records have a full date_identified "
+            "(year, month and day); add the dates, or set date_identified: auto"
+        )
+    return available if settings.date_identified == "auto" else settings.date_identified
 
 
 def _with_case_facts(features: pd.DataFrame, compared: bool) -> pd.DataFrame:
@@ -473,6 +495,7 @@ def link_records(
         features,
         address=_compares_address(features, chosen, applied),
         case_facts=case_facts,
+        date_identified=_compares_date_identified(features, chosen, applied),
         backend=chosen.backend,
         seed=chosen.seed,
         prior_recall=chosen.training.prior_recall,

@@ -27,7 +27,7 @@ from darkfigure.link._blocking import (
     blocking_rules,
     plan_blocking,
 )
-from darkfigure.link._comparisons import CASE_FACT_FLOOR_BITS, all_comparisons, sql_for_dialect
+from darkfigure.link._comparisons import FLOOR_BITS, all_comparisons, sql_for_dialect
 from darkfigure.link._engine import engine_errors, make_db_api, quiet_splink
 
 __all__ = [
@@ -67,9 +67,16 @@ EM_CONVERGENCE = 1e-4
 
 
 def _settings(
-    *, address: bool, case_facts: bool, scope: Scope, wide: WideRule | None = None
+    *,
+    address: bool,
+    case_facts: bool,
+    scope: Scope,
+    wide: WideRule | None = None,
+    date_identified: bool = False,
 ) -> SettingsCreator:
-    comparisons: list[Any] = list(all_comparisons(address=address, case_facts=case_facts))
+    comparisons: list[Any] = list(
+        all_comparisons(address=address, case_facts=case_facts, date_identified=date_identified)
+    )
     return SettingsCreator(
         link_type="dedupe_only",
         comparisons=comparisons,
@@ -195,20 +202,18 @@ def _hold_vanishing_m(linker: Any) -> None:
             level._fix_m_probability = True
 
 
-def _floor_case_fact_m(linker: Any) -> None:
-    """Hold m of the case-fact levels where facts differ at u / 2**bits or above.
+def _floor_m(linker: Any) -> None:
+    """Hold m of the levels where records differ (case facts, means of control, dates
+    identified) at u / 2**bits or above, bits from :data:`~darkfigure.link._comparisons.FLOOR_BITS`.
 
-    On lists that record case facts alike (the simulated ones) EM learns that no match has a
-    differing fact, and one difference in venue would then outweigh a name, an age and a
-    phone. Real organisations write facts differently, so a difference counts at most
-    :data:`~darkfigure.link._comparisons.CASE_FACT_FLOOR_BITS` against a match. Applied after
-    the last EM session, so that training sees the data's own m and scoring the floored one.
+    On the simulated lists, which record facts alike, and on small inputs EM can learn that no
+    match differs, and one difference would then outweigh a name, an age and a phone. Applied
+    after the last EM session, so that training sees the data's own m and scoring the floored
+    one.
     """
     for comparison in linker._settings_obj.comparisons:
-        if comparison.output_column_name != "case_facts":
-            continue
         for level in comparison._comparison_levels_excluding_null:
-            bits = CASE_FACT_FLOOR_BITS.get(level.label_for_charts)
+            bits = FLOOR_BITS.get((comparison.output_column_name, level.label_for_charts))
             m, u = level.m_probability, level.u_probability
             if bits is None or not isinstance(u, float):
                 continue
@@ -342,6 +347,7 @@ def _train(
     *,
     address: bool,
     case_facts: bool,
+    date_identified: bool,
     seed: int,
     prior_recall: float,
     max_iterations: int,
@@ -363,7 +369,13 @@ def _train(
         rnd_bucket=np.random.default_rng(seed).integers(0, buckets, n, dtype=np.int64)
     )
     settings = dataclasses.replace(
-        _settings(address=address, case_facts=case_facts, scope=scope, wide=wide),
+        _settings(
+            address=address,
+            case_facts=case_facts,
+            date_identified=date_identified,
+            scope=scope,
+            wide=wide,
+        ),
         max_iterations=max_iterations,
         em_convergence=em_convergence,
     )
@@ -392,7 +404,7 @@ def _train(
         _count_u_on_all_pairs(linker, table, features, large=large)
         report("EM training: m again")
         _train_m(linker, large=large)
-        _floor_case_fact_m(linker)
+        _floor_m(linker)
     return linker
 
 
@@ -443,6 +455,7 @@ def score_pairs(
     *,
     address: bool = False,
     case_facts: bool = False,
+    date_identified: bool = False,
     backend: str = "duckdb",
     seed: int = DEFAULT_SEED,
     prior_recall: float = PRIOR_RECALL,
@@ -465,6 +478,9 @@ def score_pairs(
     case_facts
         Compare the case facts (district, venue, exploitation, ...; ``features`` must then
         have their ``cf_`` columns); with a saved ``model``, exactly when the model does.
+    date_identified
+        Compare the days between the records' dates of identification (``ident_day``); with
+        a saved ``model``, exactly when the model does.
     backend
         ``"duckdb"`` or ``"spark"``.
     seed
@@ -499,6 +515,7 @@ def score_pairs(
                 features,
                 address=address,
                 case_facts=case_facts,
+                date_identified=date_identified,
                 seed=seed,
                 prior_recall=prior_recall,
                 max_iterations=max_iterations,

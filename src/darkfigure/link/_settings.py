@@ -119,7 +119,13 @@ class LinkSettings(_Model):
     case_facts
         Compare the case facts (district, venue, exploitation, recruitment, ...): ``auto``
         (default: when a list has any), ``true`` (required) or ``false`` (never: for lists
-        whose organisations record these facts too differently to tell people apart).
+        whose organisations record these facts too differently to tell people apart). The
+        means of control are compared with them.
+    date_identified
+        Compare the days between two records' dates of identification (one person's records
+        fall within her time in exploitation, and referrals take days): ``auto`` (default:
+        when records have full dates), ``true`` (required) or ``false`` (never: for lists
+        whose dates are when a file was entered, not when the person was met).
     all_pairs_limit
         Score every pair of records when there are at most this many pairs (n(n − 1)/2;
         default 5,000,000, about 3,200 records); above it, blocking rules choose the pairs,
@@ -147,6 +153,7 @@ class LinkSettings(_Model):
     samples: int = Field(default=0, ge=0)
     address: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
     case_facts: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
+    date_identified: Annotated[Literal["auto"] | bool, BeforeValidator(_auto_or_bool)] = "auto"
     all_pairs_limit: int = Field(default=ALL_PAIRS, ge=0)
     training: TrainingSettings = TrainingSettings()
 
@@ -359,6 +366,10 @@ class SavedModel(_Model):
     def compares_case_facts(self) -> bool:
         """Whether the model has the case-fact comparison (it was trained on case facts)."""
         return self._has_comparison("case_facts")
+
+    def compares_date_identified(self) -> bool:
+        """Whether the model compares the dates of identification."""
+        return self._has_comparison("date_identified")
 
     def settings_differences(self, settings: LinkSettings) -> list[str]:
         """``path saved → current`` for every setting that differs from the model's own.
