@@ -116,8 +116,8 @@ def link(
         typer.Option(
             "--settings",
             help="YAML file of linkage settings for the study (threshold, backend, seed, "
-            "samples, address, case_facts, date_identified, all_pairs_limit, training); options given here override it. "
-            "Example: --settings link.yaml",
+            "samples, address, case_facts, date_identified, all_pairs_limit, training); "
+            "options given here override it. Example: --settings link.yaml",
             dir_okay=False,
         ),
     ] = None,
