@@ -108,9 +108,10 @@ def _date_parts(text: str) -> tuple[int | None, int | None, int | None]:
     return y, m, d
 
 
-def _day_number(text: str) -> int | None:
-    """Days since 1970-01-01 of a full date (``None``: partial, missing or not a date)."""
-    year, month, day = _date_parts(text)
+def _day_number(parts: tuple[int | None, int | None, int | None]) -> int | None:
+    """Days since 1970-01-01 of a full date from :func:`_date_parts` (``None``: partial,
+    missing or not a date)."""
+    year, month, day = parts
     if year is None or month is None or day is None:
         return None
     try:
@@ -411,12 +412,9 @@ def derive_features(records: pd.DataFrame) -> pd.DataFrame:
     out["dob_digits"] = _unique_map(
         frame["date_of_birth"], lambda t: _date_digits(t) if t else None
     ).to_numpy()
-    ident_year = pd.array(
-        [p[0] for p in _unique_map(frame["date_identified"], _date_parts)], dtype="Int64"
-    )
-    out["ident_day"] = pd.array(
-        _unique_map(frame["date_identified"], _day_number).to_list(), dtype="Int64"
-    )
+    identified = _unique_map(frame["date_identified"], _date_parts)
+    ident_year = pd.array([p[0] for p in identified], dtype="Int64")
+    out["ident_day"] = pd.array([_day_number(p) for p in identified], dtype="Int64")
     age = pd.to_numeric(frame["age"].str.extract(_AGE, expand=False), errors="coerce")
     age_lo = pd.Series(ident_year, dtype="Int64") - pd.Series(age).astype("Int64") - 1
     age_hi = age_lo + 1
